@@ -1,0 +1,160 @@
+"""Catalog: the category tree, products, their variants, attributes and images."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import db, utcnow
+from app.money import Money
+
+
+class ProductStatus(enum.StrEnum):
+    """Only published products are shown in the storefront."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Category(db.Model):
+    """A node of the category tree (top-level categories have no parent)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(140), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id])
+
+
+class Product(db.Model):
+    """Something a merchant sells; bought as one of its variants."""
+
+    __tablename__ = "products"
+    __table_args__ = (
+        sa.Index("ix_products_category_listing", "category_id", "status", "created_at"),
+        sa.Index("ix_products_status_created", "status", "created_at"),
+        sa.Index("ix_products_status_price", "status", "price_amount"),
+        sa.Index("ix_products_featured", "is_featured", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("merchants.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(220), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(16), default=ProductStatus.DRAFT)
+    is_featured: Mapped[bool] = mapped_column(default=False)
+    price_amount: Mapped[int] = mapped_column(default=0)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    variants: Mapped[list[ProductVariant]] = relationship(
+        back_populates="product", order_by="ProductVariant.position", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position", cascade="all, delete-orphan"
+    )
+    attributes: Mapped[list[ProductAttribute]] = relationship(
+        order_by="ProductAttribute.position", cascade="all, delete-orphan"
+    )
+    category: Mapped[Category] = relationship()
+
+    @property
+    def price(self) -> Money:
+        """The lowest variant price ("from" price in listings)."""
+        return Money(self.price_amount, self.currency)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ProductStatus.PUBLISHED
+
+
+class ProductVariant(db.Model):
+    """A buyable version of a product (a size, a colour), with its own SKU and price."""
+
+    __tablename__ = "product_variants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120), default="")
+    price_amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    weight_grams: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+    options: Mapped[list[VariantOption]] = relationship(
+        order_by="VariantOption.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_amount, self.currency)
+
+
+class VariantOption(db.Model):
+    """One axis value of a variant, e.g. Size = M or Colour = Red."""
+
+    __tablename__ = "variant_options"
+    __table_args__ = (sa.UniqueConstraint("variant_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(sa.String(60))
+    value: Mapped[str] = mapped_column(sa.String(120))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ProductAttribute(db.Model):
+    """A descriptive product attribute, e.g. Material = Cotton (searchable)."""
+
+    __tablename__ = "product_attributes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(60))
+    value: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class ProductImage(db.Model):
+    """An uploaded product picture; resized copies are derived from the stored original."""
+
+    __tablename__ = "product_images"
+    __table_args__ = (sa.Index("ix_product_images_product_position", "product_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id", ondelete="CASCADE"))
+    variant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="SET NULL"), index=True
+    )
+    storage_key: Mapped[str] = mapped_column(sa.String(200))
+    alt_text: Mapped[str] = mapped_column(sa.String(200), default="")
+    width: Mapped[int] = mapped_column(default=0)
+    height: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="images")

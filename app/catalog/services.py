@@ -1,0 +1,395 @@
+"""Catalog services: build the catalog and read it for the storefront."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from app.catalog import rules
+from app.catalog.models import (
+    Category,
+    Product,
+    ProductAttribute,
+    ProductImage,
+    ProductStatus,
+    ProductVariant,
+    VariantOption,
+)
+from app.inventory import services as inventory
+from app.inventory.rules import StockState
+from app.merchants.models import Merchant, MerchantStatus
+from app.money import Money
+from app.platform.pagination import Page
+
+PER_PAGE = 24
+SORTS = {
+    "newest": (Product.created_at.desc(), Product.id.desc()),
+    "price_asc": (Product.price_amount.asc(), Product.id.asc()),
+    "price_desc": (Product.price_amount.desc(), Product.id.desc()),
+    "name": (Product.name.asc(), Product.id.asc()),
+}
+SORT_LABELS = {
+    "newest": "Newest",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+    "name": "Name",
+}
+
+
+class ProductNotFound(LookupError):
+    """No published product has that slug."""
+
+
+class CategoryNotFound(LookupError):
+    """No category has that slug."""
+
+
+@dataclass(frozen=True)
+class VariantSpec:
+    """What it takes to create a variant."""
+
+    sku: str
+    price_amount: int
+    options: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+    weight_grams: int = 0
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    """A category with its children, for navigation."""
+
+    id: int
+    name: str
+    slug: str
+    children: tuple[CategoryNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    """What a listing shows of a product."""
+
+    id: int
+    name: str
+    slug: str
+    price: Money
+    merchant_name: str
+    image_key: str | None
+    image_alt: str
+    stock: StockState
+    has_price_range: bool = False
+
+
+@dataclass(frozen=True)
+class CategoryListing:
+    """A category page: the category, its place in the tree and a page of its products."""
+
+    category: Category
+    parent: Category | None
+    children: list[CategoryNode]
+    products: Page[ProductCard]
+    sort: str
+
+
+@dataclass(frozen=True)
+class ProductDetail:
+    """A product page: the product, its variants with stock, and the chosen variant."""
+
+    product: Product
+    merchant_name: str
+    category: Category
+    parent_category: Category | None
+    variants: list[ProductVariant]
+    stock: dict[int, StockState]
+    selected: ProductVariant | None
+    option_axes: dict[str, list[str]]
+
+    @property
+    def selected_stock(self) -> StockState | None:
+        return self.stock.get(self.selected.id) if self.selected else None
+
+    @property
+    def selected_image(self) -> ProductImage | None:
+        """The chosen variant's own picture if it has one, else the product's first."""
+        images = self.product.images
+        if self.selected:
+            for image in images:
+                if image.variant_id == self.selected.id:
+                    return image
+        return images[0] if images else None
+
+
+def create_category(
+    session: Session, name: str, parent: Category | None = None, description: str = ""
+) -> Category:
+    """Add a category (a child of `parent` when given) with a unique slug."""
+    category = Category(
+        name=name,
+        slug=unique_slug(session, Category, name),
+        parent=parent,
+        description=description,
+    )
+    session.add(category)
+    session.flush()
+    return category
+
+
+def create_product(
+    session: Session,
+    *,
+    merchant_id: int,
+    category_id: int,
+    name: str,
+    description: str,
+    variants: list[VariantSpec],
+    attributes: dict[str, str] | None = None,
+    published: bool = True,
+    featured: bool = False,
+    currency: str = "USD",
+) -> Product:
+    """Create a product with its variants and attributes; price and search text are derived."""
+    if not variants:
+        raise ValueError("a product needs at least one variant")
+    attribute_pairs = list((attributes or {}).items())
+    option_pairs = [pair for spec in variants for pair in spec.options.items()]
+    product = Product(
+        merchant_id=merchant_id,
+        category_id=category_id,
+        name=name,
+        slug=unique_slug(session, Product, name),
+        description=description,
+        status=ProductStatus.PUBLISHED if published else ProductStatus.DRAFT,
+        is_featured=featured,
+        currency=currency,
+        price_amount=rules.lowest_price(spec.price_amount for spec in variants),
+        search_text=rules.search_text(attribute_pairs, option_pairs),
+    )
+    product.attributes = [
+        ProductAttribute(name=key, value=value, position=index)
+        for index, (key, value) in enumerate(attribute_pairs)
+    ]
+    product.variants = [build_variant(spec, index, currency) for index, spec in enumerate(variants)]
+    session.add(product)
+    session.flush()
+    return product
+
+
+def build_variant(spec: VariantSpec, position: int, currency: str) -> ProductVariant:
+    """A variant row (not yet added) from its spec."""
+    return ProductVariant(
+        sku=spec.sku,
+        name=spec.name or " / ".join(spec.options.values()) or "Default",
+        price_amount=spec.price_amount,
+        currency=currency,
+        weight_grams=spec.weight_grams,
+        position=position,
+        options=[
+            VariantOption(name=key, value=value, position=index)
+            for index, (key, value) in enumerate(spec.options.items())
+        ],
+    )
+
+
+def unique_slug(session: Session, model: type, text: str) -> str:
+    """A slug for `text` not yet used by `model`, suffixed -2, -3... when needed."""
+    base = rules.slugify(text)
+    taken = set(
+        session.scalars(
+            sa.select(model.slug).where(sa.or_(model.slug == base, model.slug.like(f"{base}-%")))
+        )
+    )
+    if base not in taken:
+        return base
+    suffix = 2
+    while f"{base}-{suffix}" in taken:
+        suffix += 1
+    return f"{base}-{suffix}"
+
+
+def category_tree(session: Session) -> list[CategoryNode]:
+    """Top-level categories with their children, ordered for navigation (two queries at most)."""
+    categories = session.scalars(
+        sa.select(Category).order_by(Category.position, Category.name)
+    ).all()
+    children: dict[int, list[Category]] = {}
+    for category in categories:
+        if category.parent_id is not None:
+            children.setdefault(category.parent_id, []).append(category)
+    return [
+        CategoryNode(
+            category.id,
+            category.name,
+            category.slug,
+            tuple(CategoryNode(c.id, c.name, c.slug) for c in children.get(category.id, [])),
+        )
+        for category in categories
+        if category.parent_id is None
+    ]
+
+
+def visible_products() -> sa.Select:
+    """Published products of active merchants, with the merchant's name as a second column."""
+    return (
+        sa.select(Product, Merchant.name)
+        .join(Merchant, Merchant.id == Product.merchant_id)
+        .where(Product.status == ProductStatus.PUBLISHED, Merchant.status == MerchantStatus.ACTIVE)
+    )
+
+
+def product_cards(session: Session, rows: list[tuple[Product, str]]) -> list[ProductCard]:
+    """Cards for (product, merchant name) rows: two more queries (images, stock), whatever the count."""
+    ids = [product.id for product, _ in rows]
+    images = primary_images(session, ids)
+    stock = inventory.product_availability(session, ids)
+    price_ranges = products_with_price_range(session, ids)
+    return [
+        ProductCard(
+            id=product.id,
+            name=product.name,
+            slug=product.slug,
+            price=product.price,
+            merchant_name=merchant_name,
+            image_key=images[product.id].storage_key if product.id in images else None,
+            image_alt=images[product.id].alt_text if product.id in images else product.name,
+            stock=stock[product.id],
+            has_price_range=product.id in price_ranges,
+        )
+        for product, merchant_name in rows
+    ]
+
+
+def primary_images(session: Session, product_ids: list[int]) -> dict[int, ProductImage]:
+    """The first image of each product, in one query."""
+    if not product_ids:
+        return {}
+    first = (
+        sa.select(ProductImage.product_id, sa.func.min(ProductImage.position).label("position"))
+        .where(ProductImage.product_id.in_(product_ids))
+        .group_by(ProductImage.product_id)
+        .subquery()
+    )
+    images = session.scalars(
+        sa.select(ProductImage).join(
+            first,
+            sa.and_(
+                ProductImage.product_id == first.c.product_id,
+                ProductImage.position == first.c.position,
+            ),
+        )
+    )
+    return {image.product_id: image for image in images}
+
+
+def products_with_price_range(session: Session, product_ids: list[int]) -> set[int]:
+    """Ids of products whose variants do not all cost the same ("from" prices)."""
+    if not product_ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(ProductVariant.product_id)
+            .where(ProductVariant.product_id.in_(product_ids))
+            .group_by(ProductVariant.product_id)
+            .having(sa.func.min(ProductVariant.price_amount) != sa.func.max(ProductVariant.price_amount))
+        )
+    )
+
+
+def featured_products(session: Session, limit: int = 8) -> list[ProductCard]:
+    """Featured products for the home page, newest first."""
+    rows = session.execute(
+        visible_products().where(Product.is_featured.is_(True)).order_by(*SORTS["newest"]).limit(limit)
+    ).all()
+    return product_cards(session, [tuple(row) for row in rows])
+
+
+def new_arrivals(session: Session, limit: int = 8) -> list[ProductCard]:
+    """The most recently added products."""
+    rows = session.execute(visible_products().order_by(*SORTS["newest"]).limit(limit)).all()
+    return product_cards(session, [tuple(row) for row in rows])
+
+
+def category_listing(session: Session, slug: str, page: int, sort: str) -> CategoryListing:
+    """A page of a category's products (its subcategories' included) in the chosen order."""
+    category = session.scalar(sa.select(Category).where(Category.slug == slug))
+    if category is None:
+        raise CategoryNotFound(slug)
+    sort = sort if sort in SORTS else "newest"
+    tree = category_tree(session)
+    children = next((node.children for node in tree if node.id == category.id), ())
+    category_ids = [category.id, *(child.id for child in children)]
+    query = visible_products().where(Product.category_id.in_(category_ids))
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(*SORTS[sort]).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    ).all()
+    cards = product_cards(session, [tuple(row) for row in rows])
+    parent = session.get(Category, category.parent_id) if category.parent_id else None
+    return CategoryListing(category, parent, list(children), Page(cards, page, PER_PAGE, total), sort)
+
+
+def product_detail(session: Session, slug: str, variant_id: int | None = None) -> ProductDetail:
+    """A published product with variants, images, attributes and per-variant stock."""
+    row = session.execute(
+        visible_products()
+        .where(Product.slug == slug)
+        .options(
+            selectinload(Product.variants),
+            selectinload(Product.images),
+            selectinload(Product.attributes),
+        )
+    ).first()
+    if row is None:
+        raise ProductNotFound(slug)
+    product, merchant_name = row
+    variants = list(product.variants)
+    stock = inventory.variant_availability(session, [variant.id for variant in variants])
+    selected = choose_variant(variants, stock, variant_id)
+    category = session.get(Category, product.category_id)
+    parent = session.get(Category, category.parent_id) if category.parent_id else None
+    return ProductDetail(
+        product=product,
+        merchant_name=merchant_name,
+        category=category,
+        parent_category=parent,
+        variants=variants,
+        stock=stock,
+        selected=selected,
+        option_axes=option_axes(variants),
+    )
+
+
+def choose_variant(
+    variants: list[ProductVariant], stock: dict[int, StockState], variant_id: int | None
+) -> ProductVariant | None:
+    """The requested variant if it belongs to the product, else the first one in stock."""
+    by_id = {variant.id: variant for variant in variants}
+    if variant_id in by_id:
+        return by_id[variant_id]
+    in_stock = [variant for variant in variants if stock[variant.id].in_stock]
+    return (in_stock or variants or [None])[0]
+
+
+def option_axes(variants: list[ProductVariant]) -> dict[str, list[str]]:
+    """Option names with their distinct values in display order, e.g. {"Size": ["S", "M"]}."""
+    axes: dict[str, list[str]] = {}
+    for variant in variants:
+        for option in variant.options:
+            values = axes.setdefault(option.name, [])
+            if option.value not in values:
+                values.append(option.value)
+    return axes
+
+
+def sitemap_entries(session: Session) -> tuple[list[str], list[tuple[str, object]]]:
+    """Category slugs, and (slug, last modified) for every visible product."""
+    category_slugs = list(session.scalars(sa.select(Category.slug).order_by(Category.id)))
+    products = session.execute(
+        sa.select(Product.slug, Product.updated_at)
+        .join(Merchant, Merchant.id == Product.merchant_id)
+        .where(Product.status == ProductStatus.PUBLISHED, Merchant.status == MerchantStatus.ACTIVE)
+        .order_by(Product.id)
+        .limit(50_000)
+    ).all()
+    return category_slugs, [tuple(row) for row in products]

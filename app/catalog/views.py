@@ -1,0 +1,99 @@
+"""Storefront pages: home, category, product, sitemap."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from jinja2_fragments.flask import render_block
+
+from app.catalog import services
+from app.catalog.seo import product_structured_data
+from app.database import db
+from app.platform.cache import cached
+from app.platform.pagination import clamp_page
+from htmx_flask import request
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.app_context_processor
+def navigation() -> dict:
+    """`nav_categories()` for the header, cached per process for CATALOG_CACHE_SECONDS."""
+
+    def nav_categories() -> list[services.CategoryNode]:
+        seconds = current_app.config["CATALOG_CACHE_SECONDS"]
+        return cached("catalog:tree", seconds, lambda: services.category_tree(db.session))
+
+    return {"nav_categories": nav_categories, "structured_data": product_structured_data}
+
+
+def render_page_or_block(template: str, block: str, **context):
+    """The whole page, or just `block` for an htmx request (not for history restores)."""
+    if request.htmx and not request.htmx.history_restore_request:
+        response = Response(render_block(template, block, **context))
+    else:
+        response = Response(render_template(template, **context))
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/")
+def home():
+    """Home page: featured products, new arrivals and the category tree."""
+    return render_template(
+        "catalog/home.html",
+        featured=services.featured_products(db.session),
+        arrivals=services.new_arrivals(db.session),
+        canonical_url=url_for("catalog.home", _external=True),
+    )
+
+
+@bp.get("/c/<slug>")
+def category(slug: str):
+    """A category's products, sortable and paged; htmx swaps just the results."""
+    sort = request.args.get("sort", "newest")
+    try:
+        listing = services.category_listing(
+            db.session, slug, clamp_page(request.args.get("page")), sort
+        )
+    except services.CategoryNotFound:
+        abort(404)
+    return render_page_or_block(
+        "catalog/category.html",
+        "results",
+        listing=listing,
+        sort_labels=services.SORT_LABELS,
+        canonical_url=canonical_category_url(listing),
+    )
+
+
+def canonical_category_url(listing: services.CategoryListing) -> str:
+    """Canonical URL of a category page: page 2+ keeps its page number, sort never does."""
+    page = listing.products.page
+    args = {"page": page} if page > 1 else {}
+    return url_for("catalog.category", slug=listing.category.slug, _external=True, **args)
+
+
+@bp.get("/p/<slug>")
+def product(slug: str):
+    """A product page; choosing a variant (GET form, or htmx) updates price, stock and image."""
+    variant_id = request.args.get("variant", type=int)
+    try:
+        detail = services.product_detail(db.session, slug, variant_id)
+    except services.ProductNotFound:
+        abort(404)
+    return render_page_or_block(
+        "catalog/product.html",
+        "variant_panel",
+        detail=detail,
+        canonical_url=url_for("catalog.product", slug=slug, _external=True),
+    )
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """sitemap.xml of the home page, every category and every visible product."""
+    category_slugs, products = services.sitemap_entries(db.session)
+    xml = render_template(
+        "catalog/sitemap.xml", category_slugs=category_slugs, products=products
+    )
+    return Response(xml, mimetype="application/xml")

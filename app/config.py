@@ -1,0 +1,87 @@
+"""Settings read from the environment (and an optional `.env`), with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PRODUCTION_NAMES = {"production", "prod"}
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something the app cannot run with."""
+
+
+def is_production(environ: dict[str, str]) -> bool:
+    """True when APP_ENV or FLASK_ENV names a production deployment."""
+    name = environ.get("APP_ENV") or environ.get("FLASK_ENV") or ""
+    return name.lower() in PRODUCTION_NAMES
+
+
+def secret_key(environ: dict[str, str], instance_path: Path) -> str:
+    """The configured SECRET_KEY, or a development key generated once and kept under instance/."""
+    key = environ.get("SECRET_KEY", "")
+    if key:
+        return key
+    if is_production(environ):
+        raise ConfigurationError("SECRET_KEY must be set when APP_ENV=production.")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def database_url(environ: dict[str, str], instance_path: Path) -> str:
+    """DATABASE_URL, normalised to the psycopg 3 driver; a SQLite file under instance/ by default."""
+    url = environ.get("DATABASE_URL", "")
+    if not url:
+        return f"sqlite:///{instance_path / 'marketplace.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_settings(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    load_dotenv(override=False)
+    env = dict(os.environ if environ is None else environ)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    production = is_production(env)
+    return {
+        "PRODUCTION": production,
+        "SECRET_KEY": secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(env, instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "SERVER_NAME": env.get("SERVER_NAME") or None,
+        "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "https" if production else "http"),
+        "SITE_NAME": env.get("SITE_NAME", "Marketplace"),
+        "SITE_URL": env.get("SITE_URL", "").rstrip("/"),
+        "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD"),
+        "MEDIA_ROOT": env.get("MEDIA_ROOT", str(instance_path / "media")),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "file"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Marketplace <no-reply@marketplace.test>"),
+        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
+        "SENDGRID_API_KEY": env.get("SENDGRID_API_KEY", ""),
+        "SENDGRID_HOST": env.get("SENDGRID_HOST", "https://api.sendgrid.com"),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        "RATELIMIT_DEFAULT": env.get("RATELIMIT_DEFAULT", "600 per minute"),
+        "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "CATALOG_CACHE_SECONDS": int(env.get("CATALOG_CACHE_SECONDS", "60")),
+        "ACCESS_LOG": env.get("ACCESS_LOG", "1").lower() not in {"0", "false", "no", "off"},
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+    }

@@ -1,0 +1,31 @@
+"""Merchant services."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from app.catalog.rules import slugify
+from app.database import utcnow
+from app.merchants.models import Merchant, MerchantStatus
+
+
+def create_merchant(
+    session: Session,
+    name: str,
+    *,
+    contact_email: str = "",
+    description: str = "",
+    approved: bool = False,
+) -> Merchant:
+    """Register a merchant: pending until an admin approves, unless `approved`."""
+    merchant = Merchant(
+        name=name,
+        slug=slugify(name),
+        contact_email=contact_email,
+        description=description,
+        status=MerchantStatus.ACTIVE if approved else MerchantStatus.PENDING,
+        approved_at=utcnow() if approved else None,
+    )
+    session.add(merchant)
+    session.flush()
+    return merchant

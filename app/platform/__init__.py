@@ -1,0 +1,1 @@
+"""Platform: cross-cutting web concerns (headers, errors, health, logging, job dispatch)."""

@@ -1,0 +1,59 @@
+"""Error pages in the site's style; htmx requests get a small fragment instead."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.database import db
+from htmx_flask import request
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood."),
+    403: ("Forbidden", "You do not have access to this page."),
+    404: ("Page not found", "We could not find that page. It may have moved or never existed."),
+    405: ("Method not allowed", "That action is not available here."),
+    413: ("Too large", "The upload is larger than we accept."),
+    429: ("Too many requests", "You are going a little fast. Please wait a moment and try again."),
+    500: ("Something went wrong", "We hit an unexpected error. It has been logged."),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    """Render the error page (or its fragment for htmx) with the given status."""
+    title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    template = "errors/_error.html" if request.htmx else "errors/error.html"
+    return render_template(template, code=code, title=title, message=detail or message), code
+
+
+def handle_http_error(error: HTTPException):
+    """Any werkzeug HTTP error becomes our page."""
+    if error.code is None or error.code < 400:
+        return error
+    return render_error(error.code)
+
+
+def handle_csrf_error(error: CSRFError):
+    """A missing or stale CSRF token: a clear 400, never a silent failure."""
+    return render_error(400, "Your form expired or was sent from elsewhere. Reload and try again.")
+
+
+def handle_unexpected_error(error: InternalServerError):
+    """An unhandled exception: roll back, drop queued jobs, log it, and show the 500 page."""
+    db.session.rollback()
+    g.pop("pending_jobs", None)
+    original = error.original_exception or error
+    logging.getLogger("marketplace").error(
+        "unhandled error", exc_info=(type(original), original, original.__traceback__)
+    )
+    return render_error(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)
+    app.register_error_handler(HTTPException, handle_http_error)

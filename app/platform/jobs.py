@@ -1,0 +1,66 @@
+"""Background job dispatch: RQ when REDIS_URL is set, otherwise in-process after the response."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g, has_request_context
+from rq import Queue, Retry
+
+from app.extensions import redis_client
+
+log = logging.getLogger("marketplace.jobs")
+
+DEFAULT_QUEUE = "default"
+
+
+def resolve(func: str | Callable[..., Any]) -> Callable[..., Any]:
+    """A job given by dotted path (`"jobs.email.send_email"`) or as the function itself."""
+    if callable(func):
+        return func
+    module_name, _, name = func.rpartition(".")
+    return getattr(importlib.import_module(module_name), name)
+
+
+def enqueue(
+    func: str | Callable[..., Any], *args: Any, queue: str = DEFAULT_QUEUE, retries: int = 3
+):
+    """Run `func(*args)` in the background; arguments must be plain data (ids, dicts).
+
+    Contexts name jobs by dotted path so the `app` packages never import `jobs/` (which imports them).
+    """
+    app = current_app._get_current_object()
+    if app.config["REDIS_URL"] and not app.config.get("JOBS_INLINE"):
+        rq_queue = Queue(queue, connection=redis_client(app))
+        return rq_queue.enqueue(func, *args, retry=Retry(max=retries, interval=[10, 60, 300]))
+    if has_request_context():
+        g.setdefault("pending_jobs", []).append((resolve(func), args))
+        return None
+    run_inline(app, resolve(func), args)
+    return None
+
+
+def run_inline(app: Flask, func: Callable[..., Any], args: tuple) -> None:
+    """Run one job in its own app context; a failure is logged, never raised to the caller."""
+    with app.app_context():
+        try:
+            func(*args)
+        except Exception:
+            log.exception("in-process job %s failed", getattr(func, "__name__", func))
+
+
+def run_pending_jobs(response):
+    """After the request: run the jobs it queued once the response has been sent."""
+    pending = g.pop("pending_jobs", None)
+    if pending:
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: [run_inline(app, func, args) for func, args in pending])
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the after-request hook that drains in-process jobs."""
+    app.after_request(run_pending_jobs)

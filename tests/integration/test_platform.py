@@ -1,0 +1,65 @@
+"""Platform concerns: health checks, security headers, request ids, error pages."""
+
+from __future__ import annotations
+
+from app import create_app
+
+
+def test_healthz_and_readyz_answer(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_every_page_sends_a_strict_csp_and_hardening_headers(client):
+    response = client.get("/")
+
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-eval" not in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "strict-origin" in response.headers["Referrer-Policy"]
+
+
+def test_htmx_is_configured_without_eval_and_for_same_origin_only(client):
+    html = client.get("/").get_data(as_text=True)
+
+    assert '"allowEval": false' in html and '"selfRequestsOnly": true' in html
+    assert "vendor/htmx-2.0.11.min.js" in html
+    assert "https://" not in html.split("<body")[0].replace('"https://schema.org', "")
+
+
+def test_request_id_is_echoed_or_generated(client):
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    generated = client.get("/healthz", headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"]
+    assert len(generated) == 32 and generated.isalnum()
+
+
+def test_anonymous_browsing_sets_no_session_cookie(client):
+    response = client.get("/")
+
+    assert "Set-Cookie" not in response.headers
+
+
+def test_static_files_are_fingerprinted_and_cached_long(client):
+    html = client.get("/").get_data(as_text=True)
+    href = html.split('rel="stylesheet" href="')[1].split('"')[0]
+
+    response = client.get(href)
+
+    assert "?v=" in href
+    assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_unexpected_error_renders_the_500_page(app, database):
+    broken = create_app({**app.config, "TESTING": False, "PROPAGATE_EXCEPTIONS": False})
+
+    @broken.get("/__explode")
+    def explode():
+        raise RuntimeError("boom")
+
+    response = broken.test_client().get("/__explode")
+
+    assert response.status_code == 500
+    assert "Something went wrong" in response.get_data(as_text=True)

@@ -1,0 +1,84 @@
+"""Fixtures shared by tests/ and e2e/: the app on a migrated database, a clean slate per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.database import db
+from app.extensions import redis_client
+from tests.support import services
+
+
+@pytest.fixture(scope="session")
+def backing_services(tmp_path_factory) -> dict:
+    """Database and Redis URLs for this run, with the schema built by the real migrations."""
+    postgres = services.database_url()
+    if postgres:
+        database = services.recreate_postgres_database(postgres)
+    else:
+        database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return {"database": database, "redis": services.redis_url()}
+
+
+@pytest.fixture(scope="session")
+def app(backing_services, tmp_path_factory):
+    """The app under test; the schema comes from `flask db upgrade`, as in production."""
+    instance = Path(tmp_path_factory.mktemp("instance"))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": backing_services["database"],
+            "REDIS_URL": backing_services["redis"],
+            "JOBS_INLINE": True,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "MEDIA_ROOT": str(instance / "media"),
+            "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+            "ACCESS_LOG": False,
+            "SERVER_NAME": None,
+        }
+    )
+    with app.app_context():
+        upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
+    return app
+
+
+def truncate_all(app) -> None:
+    """Empty every table (fast on both dialects) and reset the in-process caches."""
+    with app.app_context():
+        tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                db.session.execute(sa.text(f"DELETE FROM {name}"))
+        db.session.commit()
+        redis_client(app).flushdb()
+    app.extensions.get("marketplace_cache", {}).clear()
+
+
+@pytest.fixture()
+def database(app):
+    """A clean database for one test, inside an app context; yields the session."""
+    truncate_all(app)
+    with app.app_context():
+        yield db.session
+        db.session.remove()
+
+
+@pytest.fixture()
+def client(app, database):
+    """A test client on a clean database."""
+    return app.test_client()
+
+
+@pytest.fixture()
+def is_postgres(app) -> bool:
+    """Whether this run uses PostgreSQL."""
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")

@@ -1,0 +1,35 @@
+"""Configuration from the environment."""
+
+import pytest
+
+from app.config import ConfigurationError, load_settings
+
+
+def test_defaults_are_embedded(tmp_path):
+    settings = load_settings(tmp_path, {})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'marketplace.db'}"
+    assert settings["REDIS_URL"] == ""
+    assert settings["PRODUCTION"] is False
+
+
+def test_development_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load_settings(tmp_path, {})["SECRET_KEY"]
+    second = load_settings(tmp_path, {})["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("variable", ["APP_ENV", "FLASK_ENV"])
+def test_production_refuses_to_start_without_a_secret_key(tmp_path, variable):
+    with pytest.raises(ConfigurationError):
+        load_settings(tmp_path, {variable: "production"})
+
+
+def test_production_settings_harden_cookies(tmp_path):
+    settings = load_settings(tmp_path, {"APP_ENV": "production", "SECRET_KEY": "x" * 64})
+    assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+
+
+def test_postgres_urls_use_psycopg3(tmp_path):
+    settings = load_settings(tmp_path, {"DATABASE_URL": "postgres://u@h/db"})
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
