@@ -36,7 +36,7 @@ def secret_key(environ: dict[str, str], instance_path: Path) -> str:
 
 
 def database_url(environ: dict[str, str], instance_path: Path) -> str:
-    """DATABASE_URL, normalised to the psycopg 3 driver; a SQLite file under instance/ by default."""
+    """DATABASE_URL, normalised to psycopg 3; by default a SQLite file under instance/."""
     url = environ.get("DATABASE_URL", "")
     if not url:
         return f"sqlite:///{instance_path / 'marketplace.db'}"
@@ -81,6 +81,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "SEND_FILE_MAX_AGE_DEFAULT": 31536000,
         "CATALOG_CACHE_SECONDS": int(env.get("CATALOG_CACHE_SECONDS", "60")),
         "ACCESS_LOG": env.get("ACCESS_LOG", "1").lower() not in {"0", "false", "no", "off"},
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),

@@ -36,7 +36,11 @@ def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
     migrate.init_app(
-        app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(app.config["MIGRATIONS_DIR"]),
+        render_as_batch=True,
+        compare_type=True,
     )
     app.extensions["redis"] = connect_redis(app.config["REDIS_URL"])
     app.config.setdefault("SESSION_TYPE", "redis")

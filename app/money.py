@@ -66,7 +66,7 @@ def parse_amount(text: str, currency: str) -> int:
         raise ValueError("empty amount")
     whole, _, fraction = cleaned.partition(".")
     exponent = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-    if not whole.isdigit() and whole != "" or (fraction and not fraction.isdigit()):
+    if (not whole.isdigit() and whole != "") or (fraction and not fraction.isdigit()):
         raise ValueError(f"not an amount: {text!r}")
     if len(fraction) > exponent:
         raise ValueError(f"too many decimal places in {text!r}")

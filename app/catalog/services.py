@@ -238,12 +238,40 @@ def visible_products() -> sa.Select:
     )
 
 
-def product_cards(session: Session, rows: list[tuple[Product, str]]) -> list[ProductCard]:
-    """Cards for (product, merchant name) rows: two more queries (images, stock), whatever the count."""
-    ids = [product.id for product, _ in rows]
-    images = primary_images(session, ids)
-    stock = inventory.product_availability(session, ids)
-    price_ranges = products_with_price_range(session, ids)
+def first_image_column(column: sa.ColumnElement) -> sa.ScalarSelect:
+    """A correlated SQL expression: `column` of the product's first image."""
+    return (
+        sa.select(column)
+        .where(ProductImage.product_id == Product.id)
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def listing_query() -> sa.Select:
+    """Everything a product card shows, in one query (image, stock, price range as subqueries).
+
+    Columns: Product, merchant name, image key, image alt, available units, low-stock threshold,
+    highest variant price, total rows (a window count, so paging needs no second query).
+    """
+    highest_price = (
+        sa.select(sa.func.max(ProductVariant.price_amount))
+        .where(ProductVariant.product_id == Product.id)
+        .scalar_subquery()
+    )
+    return visible_products().add_columns(
+        first_image_column(ProductImage.storage_key),
+        first_image_column(ProductImage.alt_text),
+        inventory.available_units(Product.id),
+        inventory.low_stock_threshold(Product.id),
+        highest_price,
+        sa.func.count().over(),
+    )
+
+
+def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
+    """Product cards from rows of `listing_query()`."""
     return [
         ProductCard(
             id=product.id,
@@ -251,82 +279,86 @@ def product_cards(session: Session, rows: list[tuple[Product, str]]) -> list[Pro
             slug=product.slug,
             price=product.price,
             merchant_name=merchant_name,
-            image_key=images[product.id].storage_key if product.id in images else None,
-            image_alt=images[product.id].alt_text if product.id in images else product.name,
-            stock=stock[product.id],
-            has_price_range=product.id in price_ranges,
+            image_key=image_key,
+            image_alt=image_alt or product.name,
+            stock=StockState(int(available), int(threshold)),
+            has_price_range=(highest_price or 0) > product.price_amount,
         )
-        for product, merchant_name in rows
+        for (
+            product,
+            merchant_name,
+            image_key,
+            image_alt,
+            available,
+            threshold,
+            highest_price,
+            _,
+        ) in rows
     ]
 
 
-def primary_images(session: Session, product_ids: list[int]) -> dict[int, ProductImage]:
-    """The first image of each product, in one query."""
-    if not product_ids:
-        return {}
-    first = (
-        sa.select(ProductImage.product_id, sa.func.min(ProductImage.position).label("position"))
-        .where(ProductImage.product_id.in_(product_ids))
-        .group_by(ProductImage.product_id)
-        .subquery()
-    )
-    images = session.scalars(
-        sa.select(ProductImage).join(
-            first,
-            sa.and_(
-                ProductImage.product_id == first.c.product_id,
-                ProductImage.position == first.c.position,
-            ),
+def product_cards(session: Session, rows: list[tuple[Product, str]]) -> list[ProductCard]:
+    """Cards for (product, merchant name) rows, in their order, with one more query."""
+    ids = [product.id for product, _ in rows]
+    if not ids:
+        return []
+    cards = {
+        card.id: card
+        for card in cards_from_rows(
+            session.execute(listing_query().where(Product.id.in_(ids))).all()
         )
-    )
-    return {image.product_id: image for image in images}
+    }
+    return [cards[product_id] for product_id in ids if product_id in cards]
 
 
-def products_with_price_range(session: Session, product_ids: list[int]) -> set[int]:
-    """Ids of products whose variants do not all cost the same ("from" prices)."""
-    if not product_ids:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(ProductVariant.product_id)
-            .where(ProductVariant.product_id.in_(product_ids))
-            .group_by(ProductVariant.product_id)
-            .having(sa.func.min(ProductVariant.price_amount) != sa.func.max(ProductVariant.price_amount))
+def page_of_cards(
+    session: Session, query: sa.Select, page: int, per_page: int
+) -> Page[ProductCard]:
+    """One page of cards from a `listing_query()` that is already filtered and ordered."""
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    if rows:
+        total = rows[0][-1]
+    else:
+        total = session.scalar(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
         )
-    )
+    return Page(cards_from_rows(rows), page, per_page, total or 0)
 
 
 def featured_products(session: Session, limit: int = 8) -> list[ProductCard]:
     """Featured products for the home page, newest first."""
-    rows = session.execute(
-        visible_products().where(Product.is_featured.is_(True)).order_by(*SORTS["newest"]).limit(limit)
-    ).all()
-    return product_cards(session, [tuple(row) for row in rows])
+    query = listing_query().where(Product.is_featured.is_(True)).order_by(*SORTS["newest"])
+    return cards_from_rows(session.execute(query.limit(limit)).all())
 
 
 def new_arrivals(session: Session, limit: int = 8) -> list[ProductCard]:
     """The most recently added products."""
-    rows = session.execute(visible_products().order_by(*SORTS["newest"]).limit(limit)).all()
-    return product_cards(session, [tuple(row) for row in rows])
+    query = listing_query().order_by(*SORTS["newest"]).limit(limit)
+    return cards_from_rows(session.execute(query).all())
 
 
-def category_listing(session: Session, slug: str, page: int, sort: str) -> CategoryListing:
-    """A page of a category's products (its subcategories' included) in the chosen order."""
-    category = session.scalar(sa.select(Category).where(Category.slug == slug))
-    if category is None:
+def category_listing(
+    session: Session, slug: str, page: int, sort: str, tree: list[CategoryNode]
+) -> CategoryListing:
+    """A page of a category's products (its subcategories' included) in the chosen order.
+
+    `tree` is the navigation tree (`category_tree`), usually cached by the caller.
+    """
+    parent_category = sa.orm.aliased(Category)
+    row = session.execute(
+        sa.select(Category, parent_category)
+        .outerjoin(parent_category, parent_category.id == Category.parent_id)
+        .where(Category.slug == slug)
+    ).first()
+    if row is None:
         raise CategoryNotFound(slug)
+    category, parent = row
     sort = sort if sort in SORTS else "newest"
-    tree = category_tree(session)
     children = next((node.children for node in tree if node.id == category.id), ())
     category_ids = [category.id, *(child.id for child in children)]
-    query = visible_products().where(Product.category_id.in_(category_ids))
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    rows = session.execute(
-        query.order_by(*SORTS[sort]).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
-    ).all()
-    cards = product_cards(session, [tuple(row) for row in rows])
-    parent = session.get(Category, category.parent_id) if category.parent_id else None
-    return CategoryListing(category, parent, list(children), Page(cards, page, PER_PAGE, total), sort)
+    query = listing_query().where(Product.category_id.in_(category_ids)).order_by(*SORTS[sort])
+    products = page_of_cards(session, query, page, PER_PAGE)
+    return CategoryListing(category, parent, list(children), products, sort)
 
 
 def product_detail(session: Session, slug: str, variant_id: int | None = None) -> ProductDetail:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from htmx_flask import request
 from jinja2_fragments.flask import render_block
 
 from app.catalog import services
@@ -10,18 +11,19 @@ from app.catalog.seo import product_structured_data
 from app.database import db
 from app.platform.cache import cached
 from app.platform.pagination import clamp_page
-from htmx_flask import request
 
 bp = Blueprint("catalog", __name__)
+
+
+def nav_categories() -> list[services.CategoryNode]:
+    """The category tree, cached per process for CATALOG_CACHE_SECONDS."""
+    seconds = current_app.config["CATALOG_CACHE_SECONDS"]
+    return cached("catalog:tree", seconds, lambda: services.category_tree(db.session))
 
 
 @bp.app_context_processor
 def navigation() -> dict:
     """`nav_categories()` for the header, cached per process for CATALOG_CACHE_SECONDS."""
-
-    def nav_categories() -> list[services.CategoryNode]:
-        seconds = current_app.config["CATALOG_CACHE_SECONDS"]
-        return cached("catalog:tree", seconds, lambda: services.category_tree(db.session))
 
     return {"nav_categories": nav_categories, "structured_data": product_structured_data}
 
@@ -53,7 +55,7 @@ def category(slug: str):
     sort = request.args.get("sort", "newest")
     try:
         listing = services.category_listing(
-            db.session, slug, clamp_page(request.args.get("page")), sort
+            db.session, slug, clamp_page(request.args.get("page")), sort, nav_categories()
         )
     except services.CategoryNotFound:
         abort(404)
@@ -93,7 +95,5 @@ def product(slug: str):
 def sitemap():
     """sitemap.xml of the home page, every category and every visible product."""
     category_slugs, products = services.sitemap_entries(db.session)
-    xml = render_template(
-        "catalog/sitemap.xml", category_slugs=category_slugs, products=products
-    )
+    xml = render_template("catalog/sitemap.xml", category_slugs=category_slugs, products=products)
     return Response(xml, mimetype="application/xml")

@@ -50,10 +50,15 @@ def variant_availability(session: Session, variant_ids: list[int]) -> dict[int, 
     if not variant_ids:
         return {}
     rows = session.execute(
-        sa.select(StockItem.variant_id, StockItem.on_hand - StockItem.reserved, StockItem.low_stock_threshold)
-        .where(StockItem.variant_id.in_(variant_ids))
+        sa.select(
+            StockItem.variant_id,
+            StockItem.on_hand - StockItem.reserved,
+            StockItem.low_stock_threshold,
+        ).where(StockItem.variant_id.in_(variant_ids))
     )
-    states = {variant_id: StockState(available, threshold) for variant_id, available, threshold in rows}
+    states = {
+        variant_id: StockState(available, threshold) for variant_id, available, threshold in rows
+    }
     return {variant_id: states.get(variant_id, OUT_OF_STOCK) for variant_id in variant_ids}
 
 
@@ -67,7 +72,10 @@ def product_availability(session: Session, product_ids: list[int]) -> dict[int, 
         .where(StockItem.product_id.in_(product_ids))
         .group_by(StockItem.product_id)
     )
-    states = {product_id: StockState(int(units or 0), int(limit or 0)) for product_id, units, limit in rows}
+    states = {
+        product_id: StockState(int(units or 0), int(limit or 0))
+        for product_id, units, limit in rows
+    }
     return {product_id: states.get(product_id, OUT_OF_STOCK) for product_id in product_ids}
 
 
@@ -77,4 +85,22 @@ def in_stock_condition(product_id_column: sa.ColumnElement[int]) -> sa.ColumnEle
         sa.select(StockItem.variant_id)
         .where(StockItem.product_id == product_id_column, StockItem.on_hand > StockItem.reserved)
         .exists()
+    )
+
+
+def available_units(product_id_column: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """A correlated SQL expression: units a product can still sell, summed over its variants."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(StockItem.on_hand - StockItem.reserved), 0))
+        .where(StockItem.product_id == product_id_column)
+        .scalar_subquery()
+    )
+
+
+def low_stock_threshold(product_id_column: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """A correlated SQL expression: the product's highest low-stock threshold over its variants."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.max(StockItem.low_stock_threshold), 0))
+        .where(StockItem.product_id == product_id_column)
+        .scalar_subquery()
     )

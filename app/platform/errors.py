@@ -6,10 +6,10 @@ import logging
 
 from flask import Flask, g, render_template
 from flask_wtf.csrf import CSRFError
+from htmx_flask import request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.database import db
-from htmx_flask import request
 
 MESSAGES = {
     400: ("Bad request", "The request could not be understood."),

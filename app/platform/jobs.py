@@ -30,7 +30,7 @@ def enqueue(
 ):
     """Run `func(*args)` in the background; arguments must be plain data (ids, dicts).
 
-    Contexts name jobs by dotted path so the `app` packages never import `jobs/` (which imports them).
+    Contexts name jobs by dotted path: the `app` packages never import `jobs/`, which imports them.
     """
     app = current_app._get_current_object()
     if app.config["REDIS_URL"] and not app.config.get("JOBS_INLINE"):

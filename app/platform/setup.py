@@ -14,4 +14,3 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     templating.init_app(app)
     jobs.init_app(app)
-    app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 31536000)

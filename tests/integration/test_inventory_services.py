@@ -17,12 +17,20 @@ def test_set_stock_records_each_delta_in_the_ledger(database):
     product = make_product(stock=10)
     variant = product.variants[0]
 
-    inventory.set_stock(database, variant_id=variant.id, product_id=product.id, on_hand=4,
-                        reason=StockReason.ADJUSTMENT, reference="recount")
+    inventory.set_stock(
+        database,
+        variant_id=variant.id,
+        product_id=product.id,
+        on_hand=4,
+        reason=StockReason.ADJUSTMENT,
+        reference="recount",
+    )
     database.commit()
 
     rows = database.scalars(
-        sa.select(StockLedgerEntry).where(StockLedgerEntry.variant_id == variant.id).order_by(StockLedgerEntry.id)
+        sa.select(StockLedgerEntry)
+        .where(StockLedgerEntry.variant_id == variant.id)
+        .order_by(StockLedgerEntry.id)
     ).all()
     assert [(row.on_hand_delta, row.reason) for row in rows] == [(10, "import"), (-6, "adjustment")]
     assert sum(row.on_hand_delta for row in rows) == database.get(StockItem, variant.id).on_hand
@@ -55,10 +63,16 @@ def test_availability_per_variant_and_per_product(database):
     db.session.execute(sa.delete(StockItem).where(StockItem.product_id == unstocked.id))
     db.session.commit()
 
-    variants = inventory.variant_availability(database, [variant.id for variant in product.variants])
+    variants = inventory.variant_availability(
+        database, [variant.id for variant in product.variants]
+    )
     products = inventory.product_availability(database, [product.id, unstocked.id])
 
-    assert [state.level for state in variants.values()] == [StockLevel.OUT, StockLevel.LOW, StockLevel.IN_STOCK]
+    assert [state.level for state in variants.values()] == [
+        StockLevel.OUT,
+        StockLevel.LOW,
+        StockLevel.IN_STOCK,
+    ]
     assert products[product.id].available == 12
     assert products[unstocked.id].in_stock is False
 
@@ -67,6 +81,8 @@ def test_in_stock_condition_filters_products(database):
     available = make_product(stock=1)
     sold_out = make_product(stock=0)
 
-    ids = set(database.scalars(sa.select(Product.id).where(inventory.in_stock_condition(Product.id))))
+    ids = set(
+        database.scalars(sa.select(Product.id).where(inventory.in_stock_condition(Product.id)))
+    )
 
     assert available.id in ids and sold_out.id not in ids

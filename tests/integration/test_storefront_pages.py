@@ -79,7 +79,9 @@ def test_category_pagination_shows_the_second_page(client):
     assert 'rel="next"' in first and 'aria-current="page">2<' in second
 
 
-@pytest.mark.parametrize("query", ["page=abc", "page=-4", "page=99999999999", "sort=%00drop", "page="])
+@pytest.mark.parametrize(
+    "query", ["page=abc", "page=-4", "page=99999999999", "sort=%00drop", "page="]
+)
 def test_category_survives_odd_query_strings(client, query):
     make_product(category=make_category("Garden"))
 
@@ -130,7 +132,9 @@ def test_product_page_shows_variants_price_stock_and_merchant(client):
 
 
 def test_choosing_a_variant_without_js_renders_its_price_and_stock(client):
-    product = make_product(prices=(4000, 4500), stock=(7, 0), options=({"Size": "M"}, {"Size": "XL"}))
+    product = make_product(
+        prices=(4000, 4500), stock=(7, 0), options=({"Size": "M"}, {"Size": "XL"})
+    )
     xl = product.variants[1]
 
     html = client.get(f"/p/{product.slug}?variant={xl.id}").get_data(as_text=True)

@@ -43,9 +43,13 @@ def make_product(
     number = next(_sequence)
     merchant = merchant or make_merchant()
     category = category or make_category()
-    option_sets = options or tuple({} if len(prices) == 1 else {"Size": f"S{i}"} for i in range(len(prices)))
+    option_sets = options or tuple(
+        {} if len(prices) == 1 else {"Size": f"S{i}"} for i in range(len(prices))
+    )
     specs = [
-        catalog.VariantSpec(sku=f"SKU-{number}-{index}", price_amount=price, options=option_sets[index])
+        catalog.VariantSpec(
+            sku=f"SKU-{number}-{index}", price_amount=price, options=option_sets[index]
+        )
         for index, price in enumerate(prices)
     ]
     product = catalog.create_product(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,16 @@ from tests.support import services
 
 
 @pytest.fixture(scope="session")
-def backing_services(tmp_path_factory) -> dict:
+def backing_services(tmp_path_factory) -> Iterator[dict]:
     """Database and Redis URLs for this run, with the schema built by the real migrations."""
     postgres = services.database_url()
     if postgres:
         database = services.recreate_postgres_database(postgres)
     else:
         database = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    return {"database": database, "redis": services.redis_url()}
+    yield {"database": database, "redis": services.redis_url()}
+    if postgres:
+        services.drop_postgres_database(postgres)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Find the backing services for tests: real PostgreSQL and Redis when reachable (required in CI)."""
+"""Backing services for tests: real PostgreSQL and Redis when reachable (required in CI)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/marketplace_test"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+# One database (and Redis db number) per test run, so concurrent runs on one machine don't collide.
+DEFAULT_POSTGRES_URL = f"postgresql://postgres@127.0.0.1:5432/marketplace_test_{os.getpid()}"
+DEFAULT_REDIS_URL = f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
 
 
 def in_ci() -> bool:
@@ -49,16 +50,26 @@ def redis_url() -> str:
     return choose("Redis", "TEST_REDIS_URL", DEFAULT_REDIS_URL)
 
 
-def recreate_postgres_database(url: str) -> str:
-    """Drop and create the test database; returns the SQLAlchemy URL for it."""
+def _administer(url: str, *statements: str) -> None:
+    """Run statements on the server's `postgres` database, outside a transaction."""
     import sqlalchemy as sa
 
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = parts._replace(scheme="postgresql+psycopg", path="/postgres").geturl()
+    admin_url = urlsplit(url)._replace(scheme="postgresql+psycopg", path="/postgres").geturl()
     engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        for statement in statements:
+            connection.execute(sa.text(statement))
     engine.dispose()
-    return parts._replace(scheme="postgresql+psycopg").geturl()
+
+
+def recreate_postgres_database(url: str) -> str:
+    """Drop and create the test database; returns the SQLAlchemy URL for it."""
+    name = urlsplit(url).path.lstrip("/")
+    _administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return urlsplit(url)._replace(scheme="postgresql+psycopg").geturl()
+
+
+def drop_postgres_database(url: str) -> None:
+    """Drop the test database at the end of the run."""
+    name = urlsplit(url).path.lstrip("/")
+    _administer(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -25,5 +25,7 @@ def test_lowest_price_is_the_cheapest_variant_or_zero():
 
 
 def test_search_text_deduplicates_values_case_insensitively():
-    text = search_text([("Material", "Cotton"), ("Brand", "Acme")], [("Colour", "cotton"), ("Size", "M")])
+    text = search_text(
+        [("Material", "Cotton"), ("Brand", "Acme")], [("Colour", "cotton"), ("Size", "M")]
+    )
     assert text == "Cotton Acme M"

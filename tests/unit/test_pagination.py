@@ -7,7 +7,16 @@ from app.platform.pagination import MAX_PAGE, Page, clamp_page
 
 @pytest.mark.parametrize(
     ("raw", "page"),
-    [(None, 1), ("", 1), ("abc", 1), ("-3", 1), ("0", 1), ("7", 7), ("9" * 40, MAX_PAGE), ("2.5", 1)],
+    [
+        (None, 1),
+        ("", 1),
+        ("abc", 1),
+        ("-3", 1),
+        ("0", 1),
+        ("7", 7),
+        ("9" * 40, MAX_PAGE),
+        ("2.5", 1),
+    ],
 )
 def test_clamp_page(raw, page):
     assert clamp_page(raw) == page
