@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -46,12 +47,21 @@ def database_url(environ: dict[str, str], instance_path: Path) -> str:
     return url
 
 
+def trusted_hosts(environ: dict[str, str]) -> list[str]:
+    """Host names the app answers to: SITE_URL's, plus any in TRUSTED_HOSTS (comma-separated)."""
+    hosts = [urlsplit(environ.get("SITE_URL", "")).hostname or ""]
+    hosts += [host.strip() for host in environ.get("TRUSTED_HOSTS", "").split(",")]
+    return [host for host in hosts if host]
+
+
 def load_settings(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     load_dotenv(override=False)
     env = dict(os.environ if environ is None else environ)
     instance_path.mkdir(parents=True, exist_ok=True)
     production = is_production(env)
+    if production and not env.get("SITE_URL"):
+        raise ConfigurationError("SITE_URL must be set when APP_ENV=production (links in emails).")
     return {
         "PRODUCTION": production,
         "SECRET_KEY": secret_key(env, instance_path),
@@ -62,6 +72,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "https" if production else "http"),
         "SITE_NAME": env.get("SITE_NAME", "Marketplace"),
         "SITE_URL": env.get("SITE_URL", "").rstrip("/"),
+        "TRUSTED_HOSTS": trusted_hosts(env) if production else None,
         "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD"),
         "MEDIA_ROOT": env.get("MEDIA_ROOT", str(instance_path / "media")),
         "MAIL_SENDER": env.get("MAIL_SENDER", "file"),

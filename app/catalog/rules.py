@@ -1,19 +1,12 @@
-"""Catalog rules that need no database: slugs, "from" prices and searchable text."""
+"""Catalog rules that need no database: "from" prices, searchable text (and slugs, re-exported)."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
-SLUG_MAX = 200
+from app.platform.slugs import slugify
 
-
-def slugify(text: str) -> str:
-    """`"Café Crème 2"` -> `"cafe-creme-2"`; never empty."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:SLUG_MAX].rstrip("-") or "item"
+__all__ = ["lowest_price", "search_text", "slugify"]
 
 
 def lowest_price(prices: Iterable[int]) -> int:

@@ -77,7 +77,6 @@ class ProductCard:
     price: Money
     merchant_name: str
     image_key: str | None
-    image_alt: str
     stock: StockState
     has_price_range: bool = False
 
@@ -238,10 +237,10 @@ def visible_products() -> sa.Select:
     )
 
 
-def first_image_column(column: sa.ColumnElement) -> sa.ScalarSelect:
-    """A correlated SQL expression: `column` of the product's first image."""
+def first_image_key() -> sa.ScalarSelect:
+    """A correlated SQL expression: the storage key of the product's first image."""
     return (
-        sa.select(column)
+        sa.select(ProductImage.storage_key)
         .where(ProductImage.product_id == Product.id)
         .order_by(ProductImage.position, ProductImage.id)
         .limit(1)
@@ -252,7 +251,7 @@ def first_image_column(column: sa.ColumnElement) -> sa.ScalarSelect:
 def listing_query() -> sa.Select:
     """Everything a product card shows, in one query (image, stock, price range as subqueries).
 
-    Columns: Product, merchant name, image key, image alt, available units, low-stock threshold,
+    Columns: Product, merchant name, image key, available units, low-stock threshold,
     highest variant price, total rows (a window count, so paging needs no second query).
     """
     highest_price = (
@@ -261,8 +260,7 @@ def listing_query() -> sa.Select:
         .scalar_subquery()
     )
     return visible_products().add_columns(
-        first_image_column(ProductImage.storage_key),
-        first_image_column(ProductImage.alt_text),
+        first_image_key(),
         inventory.available_units(Product.id),
         inventory.low_stock_threshold(Product.id),
         highest_price,
@@ -280,7 +278,6 @@ def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
             price=product.price,
             merchant_name=merchant_name,
             image_key=image_key,
-            image_alt=image_alt or product.name,
             stock=StockState(int(available), int(threshold)),
             has_price_range=(highest_price or 0) > product.price_amount,
         )
@@ -288,7 +285,6 @@ def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
             product,
             merchant_name,
             image_key,
-            image_alt,
             available,
             threshold,
             highest_price,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.catalog.rules import slugify
 from app.database import utcnow
 from app.merchants.models import Merchant, MerchantStatus
+from app.platform.slugs import slugify
 
 
 def create_merchant(

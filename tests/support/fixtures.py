@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
@@ -47,9 +48,22 @@ def app(backing_services, tmp_path_factory):
             "SERVER_NAME": None,
         }
     )
+    app.test_client_class = SeparateRequestsClient
     with app.app_context():
         upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
     return app
+
+
+class SeparateRequestsClient(FlaskClient):
+    """Each request in its own app context, as in production: a fresh `g` and DB session.
+
+    Without it, requests reuse the test's app context, so `g` (and Flask-Login's cached user)
+    would leak from one client to another.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def truncate_all(app) -> None:

@@ -25,9 +25,18 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, variable):
         load_settings(tmp_path, {variable: "production"})
 
 
+def test_production_refuses_to_start_without_a_site_url(tmp_path):
+    with pytest.raises(ConfigurationError, match="SITE_URL"):
+        load_settings(tmp_path, {"APP_ENV": "production", "SECRET_KEY": "x" * 64})
+
+
 def test_production_settings_harden_cookies(tmp_path):
-    settings = load_settings(tmp_path, {"APP_ENV": "production", "SECRET_KEY": "x" * 64})
+    settings = load_settings(
+        tmp_path,
+        {"APP_ENV": "production", "SECRET_KEY": "x" * 64, "SITE_URL": "https://shop.example"},
+    )
     assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+    assert settings["TRUSTED_HOSTS"] == ["shop.example"]
 
 
 def test_postgres_urls_use_psycopg3(tmp_path):

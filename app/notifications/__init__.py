@@ -1,0 +1,1 @@
+"""Notifications: email messages rendered from templates and the senders that deliver them."""

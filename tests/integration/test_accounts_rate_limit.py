@@ -1,0 +1,72 @@
+"""Sign-in is rate limited per IP and per account, on POST only, with the site's 429 page."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from app.extensions import limiter
+
+
+@pytest.fixture()
+def limited_app(app, database):
+    """The app with rate limits on (3 sign-ins a minute); the shared limiter is restored after."""
+    was_enabled = limiter.enabled
+    limited = create_app(
+        {
+            **app.config,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "LOGIN_RATE_LIMIT": "3 per minute",
+        }
+    )
+    yield limited
+    limiter.enabled = was_enabled
+
+
+def attempt(client, email, ip="10.0.0.1", path="/account/login"):
+    return client.post(
+        path,
+        data={"email": email, "password": "wrong password!"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def test_one_ip_gets_a_429_page_after_the_limit(limited_app):
+    client = limited_app.test_client()
+
+    statuses = [attempt(client, f"user{n}@example.com").status_code for n in range(3)]
+    blocked = attempt(client, "user9@example.com")
+
+    assert statuses == [422, 422, 422]
+    assert blocked.status_code == 429
+    assert "Too many requests" in blocked.get_data(as_text=True)
+    assert attempt(client, "user9@example.com", ip="10.0.0.2").status_code == 422
+
+
+def test_one_account_is_limited_across_ips(limited_app):
+    client = limited_app.test_client()
+
+    for n in range(3):
+        attempt(client, "ann@example.com", ip=f"10.0.1.{n}")
+
+    assert attempt(client, " ANN@example.com", ip="10.0.1.99").status_code == 429
+    assert attempt(client, "bob@example.com", ip="10.0.1.99").status_code == 422
+
+
+def test_only_posts_count(limited_app):
+    client = limited_app.test_client()
+
+    for _ in range(5):
+        assert client.get("/account/login").status_code == 200
+
+    assert attempt(client, "ann@example.com").status_code == 422
+
+
+def test_password_reset_requests_are_limited_too(limited_app):
+    client = limited_app.test_client()
+
+    for n in range(3):
+        attempt(client, f"user{n}@example.com", path="/account/password/forgot")
+
+    assert attempt(client, "user9@example.com", path="/account/password/forgot").status_code == 429
