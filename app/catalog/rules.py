@@ -6,7 +6,12 @@ from collections.abc import Iterable
 
 from app.platform.slugs import slugify
 
-__all__ = ["lowest_price", "search_text", "slugify"]
+__all__ = ["lowest_price", "search_text", "slugify", "variant_name"]
+
+
+def variant_name(option_values: Iterable[str]) -> str:
+    """What shoppers see for a variant, e.g. "M / Navy"; "Default" when it has no options."""
+    return " / ".join(option_values) or "Default"
 
 
 def lowest_price(prices: Iterable[int]) -> int:

@@ -179,7 +179,7 @@ def build_variant(spec: VariantSpec, position: int, currency: str) -> ProductVar
     """A variant row (not yet added) from its spec."""
     return ProductVariant(
         sku=spec.sku,
-        name=spec.name or " / ".join(spec.options.values()) or "Default",
+        name=spec.name or rules.variant_name(spec.options.values()),
         price_amount=spec.price_amount,
         currency=currency,
         weight_grams=spec.weight_grams,
@@ -251,8 +251,8 @@ def first_image_key() -> sa.ScalarSelect:
 def listing_query() -> sa.Select:
     """Everything a product card shows, in one query (image, stock, price range as subqueries).
 
-    Columns: Product, merchant name, image key, available units, low-stock threshold,
-    highest variant price, total rows (a window count, so paging needs no second query).
+    Columns: Product, merchant name, image key, available units, low-stock threshold and
+    highest variant price. The subqueries run only for the rows a page keeps (after its LIMIT).
     """
     highest_price = (
         sa.select(sa.func.max(ProductVariant.price_amount))
@@ -264,7 +264,6 @@ def listing_query() -> sa.Select:
         inventory.available_units(Product.id),
         inventory.low_stock_threshold(Product.id),
         highest_price,
-        sa.func.count().over(),
     )
 
 
@@ -288,7 +287,6 @@ def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
             available,
             threshold,
             highest_price,
-            _,
         ) in rows
     ]
 
@@ -311,14 +309,10 @@ def page_of_cards(
     session: Session, query: sa.Select, page: int, per_page: int
 ) -> Page[ProductCard]:
     """One page of cards from a `listing_query()` that is already filtered and ordered."""
+    counted = query.with_only_columns(sa.func.count(Product.id)).order_by(None)
+    total = session.scalar(counted) or 0
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    if rows:
-        total = rows[0][-1]
-    else:
-        total = session.scalar(
-            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-        )
-    return Page(cards_from_rows(rows), page, per_page, total or 0)
+    return Page(cards_from_rows(rows), page, per_page, total)
 
 
 def featured_products(session: Session, limit: int = 8) -> list[ProductCard]:
