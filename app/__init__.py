@@ -39,7 +39,8 @@ def load_models() -> None:
     import app.accounts.models
     import app.catalog.models
     import app.inventory.models
-    import app.merchants.models  # noqa: F401
+    import app.merchants.models
+    import app.search.models  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:

@@ -19,7 +19,7 @@ def main(queues: list[str]) -> None:
     """Serve the given queues (the default queue when none are named) until stopped."""
     app = worker_app()
     if not app.config["REDIS_URL"]:
-        sys.exit("REDIS_URL is not set: without it jobs run inside the web process, no worker needed.")
+        sys.exit("REDIS_URL is not set: jobs then run inside the web process; no worker is needed.")
     worker = Worker(queues or [DEFAULT_QUEUE], connection=redis_client(app))
     worker.work(with_scheduler=True)
 

@@ -41,7 +41,18 @@ class Product(db.Model):
 
     __tablename__ = "products"
     __table_args__ = (
-        sa.Index("ix_products_category_listing", "category_id", "status", "created_at"),
+        *(
+            sa.Index(
+                f"ix_products_{scope}_{order}",
+                scope,
+                "status",
+                *columns,
+                "id",
+                postgresql_include=["merchant_id"],
+            )
+            for scope in ("category_id", "root_category_id")
+            for order, columns in (("newest", ["created_at"]), ("price", ["price_amount"]))
+        ),
         sa.Index("ix_products_status_created", "status", "created_at"),
         sa.Index("ix_products_status_price", "status", "price_amount"),
         sa.Index("ix_products_featured", "is_featured", "status"),
@@ -52,6 +63,9 @@ class Product(db.Model):
         sa.ForeignKey("merchants.id", ondelete="CASCADE"), index=True
     )
     category_id: Mapped[int] = mapped_column(sa.ForeignKey("categories.id", ondelete="RESTRICT"))
+    root_category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="RESTRICT")
+    )
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(220), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -72,7 +86,7 @@ class Product(db.Model):
     attributes: Mapped[list[ProductAttribute]] = relationship(
         order_by="ProductAttribute.position", cascade="all, delete-orphan"
     )
-    category: Mapped[Category] = relationship()
+    category: Mapped[Category] = relationship(foreign_keys=[category_id])
 
     @property
     def price(self) -> Money:

@@ -151,11 +151,15 @@ def create_product(
     """Create a product with its variants and attributes; price and search text are derived."""
     if not variants:
         raise ValueError("a product needs at least one variant")
+    category = session.get(Category, category_id)
+    if category is None:
+        raise CategoryNotFound(str(category_id))
     attribute_pairs = list((attributes or {}).items())
     option_pairs = [pair for spec in variants for pair in spec.options.items()]
     product = Product(
         merchant_id=merchant_id,
         category_id=category_id,
+        root_category_id=category.parent_id or category.id,
         name=name,
         slug=unique_slug(session, Product, name),
         description=description,
@@ -345,8 +349,12 @@ def category_listing(
     category, parent = row
     sort = sort if sort in SORTS else "newest"
     children = next((node.children for node in tree if node.id == category.id), ())
-    category_ids = [category.id, *(child.id for child in children)]
-    query = listing_query().where(Product.category_id.in_(category_ids)).order_by(*SORTS[sort])
+    in_category = (
+        Product.category_id == category.id
+        if category.parent_id
+        else Product.root_category_id == category.id
+    )
+    query = listing_query().where(in_category).order_by(*SORTS[sort])
     products = page_of_cards(session, query, page, PER_PAGE)
     return CategoryListing(category, parent, list(children), products, sort)
 

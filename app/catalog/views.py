@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from htmx_flask import request
-from jinja2_fragments.flask import render_block
 
 from app.catalog import services
 from app.catalog.seo import product_structured_data
 from app.database import db
 from app.platform.cache import cached
+from app.platform.htmx import render_page_or_block
 from app.platform.pagination import clamp_page
 
 bp = Blueprint("catalog", __name__)
@@ -26,16 +26,6 @@ def navigation() -> dict:
     """`nav_categories()` for the header, cached per process for CATALOG_CACHE_SECONDS."""
 
     return {"nav_categories": nav_categories, "structured_data": product_structured_data}
-
-
-def render_page_or_block(template: str, block: str, **context):
-    """The whole page, or just `block` for an htmx request (not for history restores)."""
-    if request.htmx and not request.htmx.history_restore_request:
-        response = Response(render_block(template, block, **context))
-    else:
-        response = Response(render_template(template, **context))
-    response.vary.add("HX-Request")
-    return response
 
 
 @bp.get("/")

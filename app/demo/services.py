@@ -49,7 +49,8 @@ ACCOUNT_AGE_DAYS = 200
 MERCHANT_AGE_DAYS = 150
 COLUMNS = {
     "products": (
-        "id", "merchant_id", "category_id", "name", "slug", "description", "status",
+        "id", "merchant_id", "category_id", "root_category_id", "name", "slug", "description",
+        "status",
         "is_featured", "price_amount", "currency", "search_text", "created_at", "updated_at",
     ),
     "product_variants": (
@@ -151,6 +152,7 @@ class CatalogPlan:
     """The ids bulk rows point at: each category's id and the merchants selling in a department."""
 
     category_ids: dict[str, int]
+    root_category_ids: dict[str, int]
     merchants_by_department: dict[str, list[int]]
     pool: dict[str, list[StoredImage]]
     currency: str
@@ -203,7 +205,7 @@ def seed_store(
     summary = SeedSummary()
     pool = images.build_pool(media_root)
     merchants = create_merchants(session, now, summary)
-    category_ids = create_categories(session)
+    category_ids, root_category_ids = create_categories(session)
     summary.categories = len(category_ids) + len(DEPARTMENTS)
     create_accounts(session, rng, merchants, password_hash, customers, now, summary)
     merchants_by_department: dict[str, list[int]] = {}
@@ -211,7 +213,9 @@ def seed_store(
         if profile.active:
             for department in profile.departments:
                 merchants_by_department.setdefault(department, []).append(merchant.id)
-    plan = CatalogPlan(category_ids, merchants_by_department, pool, currency, now)
+    plan = CatalogPlan(
+        category_ids, root_category_ids, merchants_by_department, pool, currency, now
+    )
     next_ids = first_free_ids(session)
     batches = (
         build_rows(rng, drafts, plan, next_ids)
@@ -252,14 +256,19 @@ def create_merchants(session: Session, now: datetime, summary: SeedSummary) -> l
     return merchants
 
 
-def create_categories(session: Session) -> dict[str, int]:
-    """The two-level tree, through the catalog service; returns each child category's id by name."""
+def create_categories(session: Session) -> tuple[dict[str, int], dict[str, int]]:
+    """The two-level tree, through the catalog service.
+
+    Returns each child category's id by its name, and each department's (top-level) id by its name.
+    """
     category_ids = {}
+    root_category_ids = {}
     for position, department in enumerate(DEPARTMENTS):
         parent = catalog.create_category(
             session, department.name, description=department.description
         )
         parent.position = position
+        root_category_ids[department.name] = parent.id
         for child_position, leaf in enumerate(department.leaves):
             child = catalog.create_category(
                 session, leaf.name, parent, description=f"{leaf.name} in {department.name}."
@@ -267,7 +276,7 @@ def create_categories(session: Session) -> dict[str, int]:
             child.position = child_position
             category_ids[leaf.name] = child.id
     session.flush()
-    return category_ids
+    return category_ids, root_category_ids
 
 
 def create_accounts(
@@ -353,6 +362,7 @@ def build_rows(
                 product_id,
                 rng.choice(plan.merchants_by_department[draft.department.name]),
                 plan.category_ids[draft.leaf.name],
+                plan.root_category_ids[draft.department.name],
                 draft.name,
                 f"{rules.slugify(draft.name)}-{product_id}",
                 draft.description,

@@ -111,6 +111,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('merchant_id', sa.Integer(), nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
+    sa.Column('root_category_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('slug', sa.String(length=220), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
@@ -123,11 +124,17 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_products_category_id_categories'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['merchant_id'], ['merchants.id'], name=op.f('fk_products_merchant_id_merchants'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['root_category_id'], ['categories.id'], name=op.f('fk_products_root_category_id_categories'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
     sa.UniqueConstraint('slug', name=op.f('uq_products_slug'))
     )
     with op.batch_alter_table('products', schema=None) as batch_op:
-        batch_op.create_index('ix_products_category_listing', ['category_id', 'status', 'created_at'], unique=False)
+        for scope in ('category_id', 'root_category_id'):
+            for order, column in (('newest', 'created_at'), ('price', 'price_amount')):
+                batch_op.create_index(
+                    f'ix_products_{scope}_{order}', [scope, 'status', column, 'id'],
+                    unique=False, postgresql_include=['merchant_id'],
+                )
         batch_op.create_index('ix_products_featured', ['is_featured', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_products_merchant_id'), ['merchant_id'], unique=False)
         batch_op.create_index('ix_products_status_created', ['status', 'created_at'], unique=False)

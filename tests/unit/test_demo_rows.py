@@ -22,6 +22,9 @@ LEAVES = [leaf for department in DEPARTMENTS for leaf in department.leaves]
 def plan() -> CatalogPlan:
     return CatalogPlan(
         category_ids={leaf.name: number for number, leaf in enumerate(LEAVES, start=100)},
+        root_category_ids={
+            department.name: number for number, department in enumerate(DEPARTMENTS, start=1)
+        },
         merchants_by_department={department.name: [7, 8] for department in DEPARTMENTS},
         pool={
             leaf.name: [StoredImage(f"{slot:032x}", 960, 960) for slot in range(IMAGES_PER_LEAF)]

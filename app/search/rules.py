@@ -1,0 +1,271 @@
+"""Search rules that need no database: reading the query string, the text syntax, price buckets.
+
+Shoppers type anything, so every function here accepts any input and returns something sane:
+unknown values are dropped, text is cleaned and shortened, page numbers are clamped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from app.platform.pagination import clamp_page
+
+PER_PAGE = 24
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 60
+MAX_FILTER_VALUES = 20
+PREFIX_MIN_LENGTH = 3
+VOCABULARY_WORD_LENGTH = (3, 40)
+CORRECTION_CUTOFF = 0.75
+
+RELEVANCE = "relevance"
+NEWEST = "newest"
+SORT_LABELS = {
+    RELEVANCE: "Best match",
+    NEWEST: "Newest",
+    "price_asc": "Price: low to high",
+    "price_desc": "Price: high to low",
+}
+
+WORD = re.compile(r"[^\W_]+")
+TOKEN = re.compile(r'(-?)["“”„]([^"“”„]*)["“”„]?|(\S+)')
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+TRUE_VALUES = {"1", "true", "on", "yes"}
+
+
+@dataclass(frozen=True)
+class PriceBucket:
+    """A fixed price range in minor units: `minimum` included, `maximum` excluded (None: open)."""
+
+    key: str
+    label: str
+    minimum: int | None
+    maximum: int | None
+
+
+PRICE_BUCKETS = (
+    PriceBucket("under-25", "Under $25", None, 2500),
+    PriceBucket("25-50", "$25 to $50", 2500, 5000),
+    PriceBucket("50-100", "$50 to $100", 5000, 10000),
+    PriceBucket("100-200", "$100 to $200", 10000, 20000),
+    PriceBucket("200-plus", "$200 and over", 20000, None),
+)
+PRICE_BUCKETS_BY_KEY = {bucket.key: bucket for bucket in PRICE_BUCKETS}
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """What the search box asked for.
+
+    Every word and every phrase must match; excluded words must not. The last plain word also
+    matches as a prefix ("shir" finds "shirt") when it has at least PREFIX_MIN_LENGTH letters.
+    """
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+    excluded: tuple[str, ...] = ()
+    prefix: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        """No positive term: exclusions alone do not make a text search."""
+        return not self.words and not self.phrases
+
+    @property
+    def positive_words(self) -> tuple[str, ...]:
+        """Words that must match, from plain words and phrases, in order, without repeats."""
+        return tuple(dict.fromkeys([*self.words, *(w for phrase in self.phrases for w in phrase)]))
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A validated search request: text, facet filters, sort and page."""
+
+    text: str = ""
+    categories: tuple[str, ...] = ()
+    merchants: tuple[str, ...] = ()
+    prices: tuple[str, ...] = ()
+    in_stock: bool = False
+    sort: str = NEWEST
+    page: int = 1
+
+    @cached_property
+    def terms(self) -> TextQuery:
+        """The parsed text."""
+        return parse_text(self.text)
+
+    @property
+    def has_filters(self) -> bool:
+        """Whether any facet filter is on."""
+        return bool(self.categories or self.merchants or self.prices or self.in_stock)
+
+    def to_args(self, **changes: object) -> dict[str, str | list[str]]:
+        """Query-string arguments for this search (with `changes`), leaving out the defaults."""
+        query = replace(self, **changes) if changes else self
+        args: dict[str, str | list[str]] = {}
+        if query.text:
+            args["q"] = query.text
+        if query.categories:
+            args["category"] = list(query.categories)
+        if query.merchants:
+            args["merchant"] = list(query.merchants)
+        if query.prices:
+            args["price"] = list(query.prices)
+        if query.in_stock:
+            args["in_stock"] = "1"
+        if query.sort != default_sort(query.terms):
+            args["sort"] = query.sort
+        if query.page > 1:
+            args["page"] = str(query.page)
+        return args
+
+
+def parse_search_args(args: Mapping) -> SearchQuery:
+    """A SearchQuery from query-string arguments (a MultiDict or a plain mapping), never failing."""
+    text = clean_text(first_value(args, "q"))
+    terms = parse_text(text)
+    sort = first_value(args, "sort")
+    if sort not in SORT_LABELS or (sort == RELEVANCE and terms.is_empty):
+        sort = default_sort(terms)
+    return SearchQuery(
+        text=text,
+        categories=valid_slugs(all_values(args, "category")),
+        merchants=valid_slugs(all_values(args, "merchant")),
+        prices=tuple(
+            key for key in unique(all_values(args, "price")) if key in PRICE_BUCKETS_BY_KEY
+        )[:MAX_FILTER_VALUES],
+        in_stock=first_value(args, "in_stock").lower() in TRUE_VALUES,
+        sort=sort,
+        page=clamp_page(first_value(args, "page") or 1),
+    )
+
+
+def all_values(args: Mapping, key: str) -> list[str]:
+    """Every value given for `key`, as strings."""
+    if hasattr(args, "getlist"):
+        values = args.getlist(key)
+    else:
+        value = args.get(key)
+        values = value if isinstance(value, list | tuple) else [] if value is None else [value]
+    return [str(value) for value in values]
+
+
+def first_value(args: Mapping, key: str) -> str:
+    """The first value given for `key`, or ""."""
+    values = all_values(args, key)
+    return values[0] if values else ""
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values without repeats, in their first order."""
+    return list(dict.fromkeys(values))
+
+
+def valid_slugs(values: Iterable[str]) -> tuple[str, ...]:
+    """Values shaped like slugs, without repeats, at most MAX_FILTER_VALUES."""
+    slugs = [value for value in unique(values) if len(value) <= 220 and SLUG.fullmatch(value)]
+    return tuple(slugs[:MAX_FILTER_VALUES])
+
+
+def default_sort(terms: TextQuery) -> str:
+    """Best match first when there is text to match, else the newest first."""
+    return NEWEST if terms.is_empty else RELEVANCE
+
+
+def clean_text(text: str) -> str:
+    """Search text without control characters, whitespace collapsed, at most MAX_QUERY_LENGTH."""
+    text = unicodedata.normalize("NFKC", text[: MAX_QUERY_LENGTH * 4])
+    printable = "".join(
+        " " if unicodedata.category(char).startswith("C") else char for char in text
+    )
+    return " ".join(printable.split())[:MAX_QUERY_LENGTH].strip()
+
+
+def words_of(text: str) -> list[str]:
+    """Lower-case words (runs of letters and digits) of `text`, overlong ones dropped."""
+    return [word for word in WORD.findall(text.lower()) if len(word) <= MAX_WORD_LENGTH]
+
+
+def parse_text(text: str) -> TextQuery:
+    """Words, "quoted phrases" and -excluded words of a search text, at most MAX_WORDS in all."""
+    words: list[str] = []
+    phrases: list[tuple[str, ...]] = []
+    excluded: list[str] = []
+    budget = MAX_WORDS
+    last_is_word = False
+    for match in TOKEN.finditer(text):
+        negated, quoted, bare = match.groups()
+        if bare is not None:
+            negated, quoted = ("-", bare[1:]) if bare.startswith("-") else ("", bare)
+        found = words_of(quoted)[:budget]
+        if not found:
+            continue
+        budget -= len(found)
+        if negated:
+            excluded.extend(found)
+        elif bare is not None or len(found) == 1:
+            words.extend(found)
+        else:
+            phrases.append(tuple(found))
+        last_is_word = bare is not None and not negated
+        if budget <= 0:
+            break
+    words = unique(words)
+    return TextQuery(
+        words=tuple(words),
+        phrases=tuple(unique(phrases)),
+        excluded=tuple(word for word in unique(excluded) if word not in words),
+        prefix=last_is_word and len(words[-1]) >= PREFIX_MIN_LENGTH,
+    )
+
+
+def apply_corrections(text: str, corrections: Mapping[str, str]) -> str:
+    """`text` with each word found in `corrections` (keyed by lower-case word) replaced."""
+    return WORD.sub(lambda match: corrections.get(match.group().lower(), match.group()), text)
+
+
+def closest_word(word: str, candidates: Mapping[str, int]) -> str | None:
+    """The candidate spelled most like `word` (ties: the one in most products), if close enough.
+
+    None when `word` is a candidate itself: a known word needs no correction. `candidates` maps
+    words to the number of products they appear in; similarity is difflib's ratio, at least
+    CORRECTION_CUTOFF.
+    """
+    if word in candidates:
+        return None
+    matcher = difflib.SequenceMatcher()
+    matcher.set_seq2(word)
+    best: tuple[float, int] | None = None
+    choice = None
+    for term in sorted(candidates):
+        matcher.set_seq1(term)
+        if matcher.real_quick_ratio() < CORRECTION_CUTOFF:
+            continue
+        if matcher.quick_ratio() < CORRECTION_CUTOFF:
+            continue
+        score = (matcher.ratio(), candidates[term])
+        if score[0] >= CORRECTION_CUTOFF and (best is None or score > best):
+            best, choice = score, term
+    return choice
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The words of `text` worth offering as spelling corrections: letters only, 3 to 40 long."""
+    shortest, longest = VOCABULARY_WORD_LENGTH
+    return {
+        word
+        for word in WORD.findall(text.lower())
+        if word.isalpha() and shortest <= len(word) <= longest
+    }
+
+
+def selected_buckets(keys: Iterable[str]) -> list[PriceBucket]:
+    """The price buckets named by `keys`, in display order."""
+    wanted = set(keys)
+    return [bucket for bucket in PRICE_BUCKETS if bucket.key in wanted]
