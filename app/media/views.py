@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, send_file, url_for
+from flask import Blueprint, abort, current_app, g, send_file, url_for
 
 from app.extensions import limiter
 from app.media import rules, services
@@ -29,8 +29,16 @@ def image(key: str, size: str, fmt: str):
 
 @bp.app_template_global()
 def image_url(key: str, size: str, fmt: str = "webp") -> str:
-    """URL of the `size` copy of the stored image `key` in format `fmt` ("webp" or "jpg")."""
-    return url_for("media.image", key=key, size=size, fmt=fmt)
+    """URL of the `size` copy of the stored image `key` in format `fmt` ("webp" or "jpg").
+
+    Listings show hundreds of these, so the route is built once per request and filled in.
+    """
+    if "media_url_pattern" not in g:
+        g.media_url_pattern = url_for("media.image", key="~key~", size="~size~", fmt="~fmt~")
+    if not (rules.is_valid_key(key) and rules.is_known_rendition(size, fmt)):
+        return url_for("media.image", key=key, size=size, fmt=fmt)
+    pattern = g.media_url_pattern
+    return pattern.replace("~key~", key).replace("~size~", size).replace("~fmt~", fmt)
 
 
 @bp.app_template_global()

@@ -152,3 +152,14 @@ def test_alt_text_is_escaped(app, stored):
 
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize(("size", "fmt"), [("thumb", "webp"), ("card", "jpg"), ("large", "webp")])
+def test_image_url_fast_path_matches_url_for(app, size, fmt):
+    from flask import url_for
+
+    from app.media.views import image_url
+
+    key = "0123456789abcdef" * 2
+    with app.test_request_context("/"):
+        assert image_url(key, size, fmt) == url_for("media.image", key=key, size=size, fmt=fmt)
