@@ -19,10 +19,16 @@ def lowest_price(prices: Iterable[int]) -> int:
     return min(prices, default=0)
 
 
-def search_text(attributes: Iterable[tuple[str, str]], options: Iterable[tuple[str, str]]) -> str:
-    """The extra searchable text of a product: attribute and variant option values, deduplicated."""
+def search_text(
+    attributes: Iterable[tuple[str, str]],
+    options: Iterable[tuple[str, str]],
+    category_names: Iterable[str] = (),
+) -> str:
+    """The extra searchable text of a product, deduplicated: its category names (so "shirt"
+    finds what sits under T-shirts), attribute values and variant option values."""
     seen: dict[str, None] = {}
-    for _name, value in [*attributes, *options]:
+    values = [*category_names, *(value for _name, value in [*attributes, *options])]
+    for value in values:
         cleaned = value.strip()
         if cleaned and cleaned.lower() not in {key.lower() for key in seen}:
             seen[cleaned] = None

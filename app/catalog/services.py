@@ -167,7 +167,9 @@ def create_product(
         is_featured=featured,
         currency=currency,
         price_amount=rules.lowest_price(spec.price_amount for spec in variants),
-        search_text=rules.search_text(attribute_pairs, option_pairs),
+        search_text=rules.search_text(
+            attribute_pairs, option_pairs, category_path(session, category)
+        ),
     )
     product.attributes = [
         ProductAttribute(name=key, value=value, position=index)
@@ -193,6 +195,12 @@ def build_variant(spec: VariantSpec, position: int, currency: str) -> ProductVar
             for index, (key, value) in enumerate(spec.options.items())
         ],
     )
+
+
+def category_path(session: Session, category: Category) -> list[str]:
+    """Names from the top of the tree down to `category`, e.g. ["Clothing", "T-shirts"]."""
+    parent = session.get(Category, category.parent_id) if category.parent_id else None
+    return [parent.name, category.name] if parent else [category.name]
 
 
 def unique_slug(session: Session, model: type, text: str) -> str:

@@ -49,24 +49,60 @@ ACCOUNT_AGE_DAYS = 200
 MERCHANT_AGE_DAYS = 150
 COLUMNS = {
     "products": (
-        "id", "merchant_id", "category_id", "root_category_id", "name", "slug", "description",
+        "id",
+        "merchant_id",
+        "category_id",
+        "root_category_id",
+        "name",
+        "slug",
+        "description",
         "status",
-        "is_featured", "price_amount", "currency", "search_text", "created_at", "updated_at",
+        "is_featured",
+        "price_amount",
+        "currency",
+        "search_text",
+        "created_at",
+        "updated_at",
     ),
     "product_variants": (
-        "id", "product_id", "sku", "name", "price_amount", "currency", "weight_grams", "position",
+        "id",
+        "product_id",
+        "sku",
+        "name",
+        "price_amount",
+        "currency",
+        "weight_grams",
+        "position",
     ),
     "variant_options": ("id", "variant_id", "name", "value", "position"),
     "product_attributes": ("id", "product_id", "name", "value", "position"),
     "product_images": (
-        "id", "product_id", "variant_id", "storage_key", "alt_text", "width", "height", "position",
+        "id",
+        "product_id",
+        "variant_id",
+        "storage_key",
+        "alt_text",
+        "width",
+        "height",
+        "position",
         "created_at",
     ),
     "stock_items": (
-        "variant_id", "product_id", "on_hand", "reserved", "low_stock_threshold", "updated_at",
+        "variant_id",
+        "product_id",
+        "on_hand",
+        "reserved",
+        "low_stock_threshold",
+        "updated_at",
     ),
     "stock_ledger": (
-        "id", "variant_id", "on_hand_delta", "reserved_delta", "reason", "reference", "actor_id",
+        "id",
+        "variant_id",
+        "on_hand_delta",
+        "reserved_delta",
+        "reason",
+        "reference",
+        "actor_id",
         "created_at",
     ),
 }
@@ -370,7 +406,9 @@ def build_rows(
                 draft.featured,
                 rules.lowest_price(variant.price_amount for variant in draft.variants),
                 currency,
-                rules.search_text(draft.attributes, option_pairs),
+                rules.search_text(
+                    draft.attributes, option_pairs, (draft.department.name, draft.leaf.name)
+                ),
                 created_at,
                 created_at,
             )
@@ -383,8 +421,16 @@ def build_rows(
             next_ids.variant += 1
             sku = f"{draft.leaf.initials}-{product_id:07d}-{position + 1}"
             batch.variants.append(
-                (variant_id, product_id, sku, variant.name, variant.price_amount, currency,
-                 variant.weight_grams, position)
+                (
+                    variant_id,
+                    product_id,
+                    sku,
+                    variant.name,
+                    variant.price_amount,
+                    currency,
+                    variant.weight_grams,
+                    position,
+                )
             )
             for option_position, (name, value) in enumerate(variant.options):
                 batch.options.append((next_ids.option, variant_id, name, value, option_position))
@@ -393,17 +439,33 @@ def build_rows(
                 (variant_id, product_id, variant.on_hand, 0, LOW_STOCK_THRESHOLD, created_at)
             )
             batch.ledger.append(
-                (next_ids.ledger, variant_id, variant.on_hand, 0, reason, LEDGER_REFERENCE, None,
-                 created_at)
+                (
+                    next_ids.ledger,
+                    variant_id,
+                    variant.on_hand,
+                    0,
+                    reason,
+                    LEDGER_REFERENCE,
+                    None,
+                    created_at,
+                )
             )
             next_ids.ledger += 1
         pictures = plan.pool[draft.leaf.name]
         for position, slot in enumerate(draft.image_slots):
             picture = pictures[slot]
             batch.images.append(
-                (next_ids.image, product_id, None, picture.storage_key,
-                 f"{draft.name} — view {position + 1}", picture.width, picture.height, position,
-                 created_at)
+                (
+                    next_ids.image,
+                    product_id,
+                    None,
+                    picture.storage_key,
+                    f"{draft.name} — view {position + 1}",
+                    picture.width,
+                    picture.height,
+                    position,
+                    created_at,
+                )
             )
             next_ids.image += 1
     return batch

@@ -132,8 +132,12 @@ def test_price_and_search_text_follow_the_catalog_rules(session):
         assert 1 <= len(variants) <= 6
         assert attributes
         assert product.price_amount == rules.lowest_price(v.price_amount for v in variants)
+        leaf = session.get(Category, product.category_id)
+        department = session.get(Category, leaf.parent_id)
         assert product.search_text == rules.search_text(
-            [tuple(row) for row in attributes], [tuple(row) for row in options]
+            [tuple(row) for row in attributes],
+            [tuple(row) for row in options],
+            [department.name, leaf.name],
         )
 
 

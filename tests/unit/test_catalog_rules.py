@@ -29,3 +29,8 @@ def test_search_text_deduplicates_values_case_insensitively():
         [("Material", "Cotton"), ("Brand", "Acme")], [("Colour", "cotton"), ("Size", "M")]
     )
     assert text == "Cotton Acme M"
+
+
+def test_search_text_includes_category_names_first():
+    text = search_text([("Material", "Cotton")], [], ["Clothing", "T-shirts"])
+    assert text == "Clothing T-shirts Cotton"
