@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from app import create_app
 from e2e.store import Store, seed_store
+from tests.support.fixtures import settings_for_tests
 from tests.support.services import in_ci
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium")
@@ -42,21 +43,7 @@ class QuietHandler(WSGIRequestHandler):
 def live_app(app, backing_services, tmp_path_factory) -> Flask:
     """The app as a browser meets it: same migrated database as `app`, but CSRF switched on."""
     instance = Path(tmp_path_factory.mktemp("e2e-instance"))
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "e2e-secret-key",
-            "SQLALCHEMY_DATABASE_URI": backing_services["database"],
-            "REDIS_URL": backing_services["redis"],
-            "JOBS_INLINE": True,
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": True,
-            "MEDIA_ROOT": str(instance / "media"),
-            "MAIL_OUTBOX_DIR": str(instance / "outbox"),
-            "ACCESS_LOG": False,
-            "SERVER_NAME": None,
-        }
-    )
+    return create_app(settings_for_tests(backing_services, instance, WTF_CSRF_ENABLED=True))
 
 
 @pytest.fixture(scope="session")

@@ -79,6 +79,18 @@ def no_submitted_email() -> bool:
     return not request.form.get("email", "").strip()
 
 
+def sign_in_rate_limits(view):
+    """LOGIN_RATE_LIMIT on a sign-in style form's POSTs, per IP and per account it names."""
+    per_account = limiter.limit(
+        login_rate_limit,
+        key_func=submitted_email,
+        exempt_when=no_submitted_email,
+        methods=["POST"],
+        scope="account",
+    )
+    return limiter.limit(login_rate_limit, methods=["POST"])(per_account(view))
+
+
 def rotate_session() -> None:
     """Give the browser a new, empty session, so an id known before sign-in is worthless after."""
     interface = current_app.session_interface
@@ -111,14 +123,7 @@ def next_path() -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
-@limiter.limit(
-    login_rate_limit,
-    key_func=submitted_email,
-    exempt_when=no_submitted_email,
-    methods=["POST"],
-    scope="account",
-)
+@sign_in_rate_limits
 def login():
     """Sign in, then go back to the page that asked for it."""
     if current_user.is_authenticated:
@@ -171,14 +176,7 @@ def logout():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
-@limiter.limit(
-    login_rate_limit,
-    key_func=submitted_email,
-    exempt_when=no_submitted_email,
-    methods=["POST"],
-    scope="account",
-)
+@sign_in_rate_limits
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the account exists."""
     form = ForgotPasswordForm()

@@ -29,25 +29,29 @@ def backing_services(tmp_path_factory) -> Iterator[dict]:
         services.drop_postgres_database(postgres)
 
 
+def settings_for_tests(backing_services: dict, instance: Path, **overrides) -> dict:
+    """App config for tests on the run's database and Redis, files under `instance`."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": backing_services["database"],
+        "REDIS_URL": backing_services["redis"],
+        "JOBS_INLINE": True,
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "MEDIA_ROOT": str(instance / "media"),
+        "MAIL_OUTBOX_DIR": str(instance / "outbox"),
+        "ACCESS_LOG": False,
+        "SERVER_NAME": None,
+        **overrides,
+    }
+
+
 @pytest.fixture(scope="session")
 def app(backing_services, tmp_path_factory):
     """The app under test; the schema comes from `flask db upgrade`, as in production."""
     instance = Path(tmp_path_factory.mktemp("instance"))
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret-key",
-            "SQLALCHEMY_DATABASE_URI": backing_services["database"],
-            "REDIS_URL": backing_services["redis"],
-            "JOBS_INLINE": True,
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,
-            "MEDIA_ROOT": str(instance / "media"),
-            "MAIL_OUTBOX_DIR": str(instance / "outbox"),
-            "ACCESS_LOG": False,
-            "SERVER_NAME": None,
-        }
-    )
+    app = create_app(settings_for_tests(backing_services, instance))
     app.test_client_class = SeparateRequestsClient
     with app.app_context():
         upgrade(directory=str(app.config["MIGRATIONS_DIR"]))
