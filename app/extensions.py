@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
     app.config.setdefault("SESSION_KEY_PREFIX", "session:")
     server_session.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

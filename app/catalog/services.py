@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -64,6 +65,8 @@ class CategoryNode:
     id: int
     name: str
     slug: str
+    description: str = ""
+    parent_id: int | None = None
     children: tuple[CategoryNode, ...] = ()
 
 
@@ -85,11 +88,14 @@ class ProductCard:
 class CategoryListing:
     """A category page: the category, its place in the tree and a page of its products."""
 
-    category: Category
-    parent: Category | None
-    children: list[CategoryNode]
+    category: CategoryNode
+    parent: CategoryNode | None
     products: Page[ProductCard]
     sort: str
+
+    @property
+    def children(self) -> tuple[CategoryNode, ...]:
+        return self.category.children
 
 
 @dataclass(frozen=True)
@@ -229,15 +235,35 @@ def category_tree(session: Session) -> list[CategoryNode]:
         if category.parent_id is not None:
             children.setdefault(category.parent_id, []).append(category)
     return [
-        CategoryNode(
-            category.id,
-            category.name,
-            category.slug,
-            tuple(CategoryNode(c.id, c.name, c.slug) for c in children.get(category.id, [])),
-        )
+        category_node(category, tuple(map(category_node, children.get(category.id, []))))
         for category in categories
         if category.parent_id is None
     ]
+
+
+def category_node(category: Category, children: tuple[CategoryNode, ...] = ()) -> CategoryNode:
+    """The plain, cacheable form of a category."""
+    return CategoryNode(
+        category.id,
+        category.name,
+        category.slug,
+        category.description,
+        category.parent_id,
+        children,
+    )
+
+
+def find_category(
+    tree: list[CategoryNode], slug: str
+) -> tuple[CategoryNode, CategoryNode | None]:
+    """The category with `slug` in the tree, and its parent; raises CategoryNotFound."""
+    for top in tree:
+        if top.slug == slug:
+            return top, None
+        for child in top.children:
+            if child.slug == slug:
+                return child, top
+    raise CategoryNotFound(slug)
 
 
 def visible_products() -> sa.Select:
@@ -260,22 +286,32 @@ def first_image_key() -> sa.ScalarSelect:
     )
 
 
+@functools.cache
 def listing_query() -> sa.Select:
     """Everything a product card shows, in one query (image, stock, price range as subqueries).
 
-    Columns: Product, merchant name, image key, available units, low-stock threshold and
-    highest variant price. The subqueries run only for the rows a page keeps (after its LIMIT).
+    Built once per process (statements are immutable; callers add filters and order).
+    Columns: id, name, slug, price, currency, merchant name, image key, available units,
+    low-stock threshold and highest variant price. The subqueries run only for the rows a
+    page keeps (after its LIMIT).
     """
     highest_price = (
         sa.select(sa.func.max(ProductVariant.price_amount))
         .where(ProductVariant.product_id == Product.id)
         .scalar_subquery()
     )
-    return visible_products().add_columns(
+    return visible_products().with_only_columns(
+        Product.id,
+        Product.name,
+        Product.slug,
+        Product.price_amount,
+        Product.currency,
+        Merchant.name,
         first_image_key(),
         inventory.available_units(Product.id),
         inventory.low_stock_threshold(Product.id),
         highest_price,
+        maintain_column_froms=True,
     )
 
 
@@ -283,17 +319,21 @@ def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
     """Product cards from rows of `listing_query()`."""
     return [
         ProductCard(
-            id=product.id,
-            name=product.name,
-            slug=product.slug,
-            price=product.price,
+            id=product_id,
+            name=name,
+            slug=slug,
+            price=Money(price_amount, currency),
             merchant_name=merchant_name,
             image_key=image_key,
             stock=StockState(int(available), int(threshold)),
-            has_price_range=(highest_price or 0) > product.price_amount,
+            has_price_range=(highest_price or 0) > price_amount,
         )
         for (
-            product,
+            product_id,
+            name,
+            slug,
+            price_amount,
+            currency,
             merchant_name,
             image_key,
             available,
@@ -303,40 +343,41 @@ def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
     ]
 
 
-def product_cards(session: Session, rows: list[tuple[Product, str]]) -> list[ProductCard]:
-    """Cards for (product, merchant name) rows, in their order, with one more query."""
-    ids = [product.id for product, _ in rows]
-    if not ids:
-        return []
-    cards = {
-        card.id: card
-        for card in cards_from_rows(
-            session.execute(listing_query().where(Product.id.in_(ids))).all()
-        )
-    }
-    return [cards[product_id] for product_id in ids if product_id in cards]
+@functools.cache
+def category_statements(scope: str, sort: str) -> tuple[sa.Select, sa.Select]:
+    """The count and the page statements of a category listing, built once per process.
+
+    `scope` is "category_id" (a leaf) or "root_category_id" (a top-level category, its
+    children included); parameters: category_id, limit, offset. Reusing one statement object
+    lets SQLAlchemy reuse its cache key and compiled form on every request.
+    """
+    query = listing_query().where(getattr(Product, scope) == sa.bindparam("category_id"))
+    count = query.with_only_columns(sa.func.count(Product.id)).order_by(None)
+    page = (
+        query.order_by(*SORTS[sort])
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("offset", type_=sa.Integer))
+    )
+    return count, page
 
 
-def page_of_cards(
-    session: Session, query: sa.Select, page: int, per_page: int
-) -> Page[ProductCard]:
-    """One page of cards from a `listing_query()` that is already filtered and ordered."""
-    counted = query.with_only_columns(sa.func.count(Product.id)).order_by(None)
-    total = session.scalar(counted) or 0
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(cards_from_rows(rows), page, per_page, total)
+@functools.cache
+def home_statements() -> tuple[sa.Select, sa.Select]:
+    """Featured products and new arrivals, newest first (parameter: limit), built once."""
+    newest = listing_query().order_by(*SORTS["newest"]).limit(sa.bindparam("limit"))
+    return newest.where(Product.is_featured.is_(True)), newest
 
 
 def featured_products(session: Session, limit: int = 8) -> list[ProductCard]:
     """Featured products for the home page, newest first."""
-    query = listing_query().where(Product.is_featured.is_(True)).order_by(*SORTS["newest"])
-    return cards_from_rows(session.execute(query.limit(limit)).all())
+    featured, _ = home_statements()
+    return cards_from_rows(session.connection().execute(featured, {"limit": limit}).all())
 
 
 def new_arrivals(session: Session, limit: int = 8) -> list[ProductCard]:
     """The most recently added products."""
-    query = listing_query().order_by(*SORTS["newest"]).limit(limit)
-    return cards_from_rows(session.execute(query).all())
+    _, newest = home_statements()
+    return cards_from_rows(session.connection().execute(newest, {"limit": limit}).all())
 
 
 def category_listing(
@@ -344,27 +385,17 @@ def category_listing(
 ) -> CategoryListing:
     """A page of a category's products (its subcategories' included) in the chosen order.
 
-    `tree` is the navigation tree (`category_tree`), usually cached by the caller.
+    `tree` is the navigation tree (`category_tree`), usually cached by the caller; it also
+    resolves the slug, so the page needs only two statements (a count and the page of cards).
     """
-    parent_category = sa.orm.aliased(Category)
-    row = session.execute(
-        sa.select(Category, parent_category)
-        .outerjoin(parent_category, parent_category.id == Category.parent_id)
-        .where(Category.slug == slug)
-    ).first()
-    if row is None:
-        raise CategoryNotFound(slug)
-    category, parent = row
+    category, parent = find_category(tree, slug)
     sort = sort if sort in SORTS else "newest"
-    children = next((node.children for node in tree if node.id == category.id), ())
-    in_category = (
-        Product.category_id == category.id
-        if category.parent_id
-        else Product.root_category_id == category.id
-    )
-    query = listing_query().where(in_category).order_by(*SORTS[sort])
-    products = page_of_cards(session, query, page, PER_PAGE)
-    return CategoryListing(category, parent, list(children), products, sort)
+    count, rows = category_statements("category_id" if parent else "root_category_id", sort)
+    connection = session.connection()
+    total = connection.execute(count, {"category_id": category.id}).scalar() or 0
+    params = {"category_id": category.id, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
+    cards = cards_from_rows(connection.execute(rows, params).all())
+    return CategoryListing(category, parent, Page(cards, page, PER_PAGE, total), sort)
 
 
 def product_detail(session: Session, slug: str, variant_id: int | None = None) -> ProductDetail:

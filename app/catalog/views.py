@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+import re
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, url_for
 from htmx_flask import request
 
 from app.catalog import services
@@ -19,6 +21,19 @@ def nav_categories() -> list[services.CategoryNode]:
     """The category tree, cached per process for CATALOG_CACHE_SECONDS."""
     seconds = current_app.config["CATALOG_CACHE_SECONDS"]
     return cached("catalog:tree", seconds, lambda: services.category_tree(db.session))
+
+
+SLUG = re.compile(r"[a-z0-9-]+")
+
+
+@bp.app_template_global()
+def product_url(slug: str) -> str:
+    """URL of a product page; the route is built once per request and filled in for listings."""
+    if "product_url_pattern" not in g:
+        g.product_url_pattern = url_for("catalog.product", slug="~slug~")
+    if not SLUG.fullmatch(slug):
+        return url_for("catalog.product", slug=slug)
+    return g.product_url_pattern.replace("~slug~", slug)
 
 
 @bp.app_context_processor

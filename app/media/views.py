@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, send_file, url_for
+from markupsafe import Markup
 
 from app.extensions import limiter
-from app.media import rules, services
+from app.media import markup, rules, services
+from app.platform.templating import static_url
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -33,21 +35,33 @@ def image_url(key: str, size: str, fmt: str = "webp") -> str:
 
     Listings show hundreds of these, so the route is built once per request and filled in.
     """
-    if "media_url_pattern" not in g:
-        g.media_url_pattern = url_for("media.image", key="~key~", size="~size~", fmt="~fmt~")
     if not (rules.is_valid_key(key) and rules.is_known_rendition(size, fmt)):
         return url_for("media.image", key=key, size=size, fmt=fmt)
-    pattern = g.media_url_pattern
+    pattern = g.get("media_url_pattern")
+    if pattern is None:
+        pattern = g.media_url_pattern = url_for(
+            "media.image", key="~key~", size="~size~", fmt="~fmt~"
+        )
     return pattern.replace("~key~", key).replace("~size~", size).replace("~fmt~", fmt)
 
 
 @bp.app_template_global()
-def image_srcset(key: str, fmt: str = "webp") -> str:
-    """A `srcset` listing every size of the stored image `key` with its width descriptor."""
-    return ", ".join(f"{image_url(key, size, fmt)} {width}w" for size, width in rules.SIZES.items())
+def product_image(
+    key: str | None,
+    alt: str,
+    size: str = "card",
+    sizes: str = markup.DEFAULT_SIZES,
+    loading: str = "lazy",
+    css_class: str = "",
+) -> Markup:
+    """`{{ product_image(key, alt, size=..., loading=...) }}`: a responsive picture of the stored
+    image `key`, or a neutral placeholder when the product has none."""
+    if not key:
+        src = static_url("img/placeholder.svg")
+        return markup.placeholder(src, alt, size, loading, css_class)
+    return markup.picture(image_urls(key), alt, size, sizes, loading, css_class)
 
 
-@bp.app_template_global()
-def image_width(size: str) -> int:
-    """The nominal width (and height) in pixels of the `size` copy: the box it is fitted into."""
-    return rules.SIZES[size]
+def image_urls(key: str) -> dict[tuple[str, str], str]:
+    """URLs of every copy of the stored image `key`, by (size, format)."""
+    return {(name, fmt): image_url(key, name, fmt) for name in rules.SIZES for fmt in rules.FORMATS}

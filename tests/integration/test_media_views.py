@@ -11,10 +11,7 @@ from PIL import Image
 
 from app.media import rules, services
 
-TEMPLATE = (
-    '{% from "components/_images.html" import product_image %}'
-    "{{ product_image(key, alt, **options) }}"
-)
+TEMPLATE = "{{ product_image(key, alt, **options) }}"
 
 
 @pytest.fixture()

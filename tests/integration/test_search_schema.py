@@ -16,7 +16,7 @@ from app.search.rules import parse_search_args
 from app.search.schema import include_name, include_object, is_search_object
 from app.search.services import search_products
 from tests.support import services
-from tests.support.factories import make_product
+from tests.support.factories import make_category, make_product
 from tests.support.fixtures import truncate_all
 
 SEARCH_NAMES = ("search_vector", "products_fts", "search_terms")
@@ -90,7 +90,12 @@ def found(session, text: str) -> list[str]:
 
 def test_the_generated_vector_weighs_name_attributes_description(database, is_postgres):
     # given
-    make_product(name="Oxford", description="Office", attributes={"Material": "Cotton"})
+    make_product(
+        name="Oxford",
+        description="Office",
+        attributes={"Material": "Cotton"},
+        category=make_category("Shirts"),
+    )
 
     # when
     if is_postgres:
@@ -102,9 +107,9 @@ def test_the_generated_vector_weighs_name_attributes_description(database, is_po
 
     # then
     if is_postgres:
-        assert found == "'cotton':2B 'offic':3C 'oxford':1A"
+        assert found == "'cotton':3B 'offic':4C 'oxford':1A 'shirt':2B"
     else:
-        assert found == "Oxford|Cotton|Office"
+        assert found == "Oxford|Shirts Cotton|Office"
 
 
 @pytest.fixture()

@@ -196,3 +196,13 @@ def test_robots_txt_points_to_the_sitemap(client):
 
     assert "Sitemap: http://localhost/sitemap.xml" in text
     assert "Disallow: /account/" in text
+
+
+@pytest.mark.parametrize("slug", ["plain-tee-2", "odd slug/ü"])
+def test_product_url_matches_url_for(app, slug):
+    from flask import url_for
+
+    from app.catalog.views import product_url
+
+    with app.test_request_context("/"):
+        assert product_url(slug) == url_for("catalog.product", slug=slug)

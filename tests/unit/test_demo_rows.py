@@ -82,7 +82,7 @@ def test_ids_continue_from_the_next_free_ids_and_advance_them(built):
     assert next_ids.ledger == 5001 + len(batch.ledger)
 
 
-def test_products_follow_the_catalog_rules(built):
+def test_products_follow_the_catalog_rules(built, plan):
     drafts, batch, _ = built
     column = {name: index for index, name in enumerate(COLUMNS["products"])}
 
@@ -90,7 +90,11 @@ def test_products_follow_the_catalog_rules(built):
         assert row[column["slug"]] == f"{rules.slugify(draft.name)}-{row[column['id']]}"
         assert row[column["price_amount"]] == min(v.price_amount for v in draft.variants)
         options = [pair for variant in draft.variants for pair in variant.options]
-        assert row[column["search_text"]] == rules.search_text(draft.attributes, options)
+        categories = (draft.department.name, draft.leaf.name)
+        assert row[column["search_text"]] == rules.search_text(
+            draft.attributes, options, categories
+        )
+        assert row[column["root_category_id"]] == plan.root_category_ids[draft.department.name]
         assert row[column["currency"]] == "EUR"
         assert row[column["merchant_id"]] in {7, 8}
         assert row[column["created_at"]] == NOW - timedelta(seconds=draft.age_seconds)
