@@ -21,15 +21,6 @@ NEW_PASSWORD = "a brand new secret"
 
 
 @pytest.fixture()
-def outbox(app) -> Path:
-    path = Path(app.config["MAIL_OUTBOX_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.eml"):
-        old.unlink()
-    return path
-
-
-@pytest.fixture()
 def ann(database) -> User:
     return services.register_user(database, email="ann@example.com", password=PASSWORD, name="Ann")
 

@@ -29,15 +29,6 @@ RESET = EmailRequest(
 
 
 @pytest.fixture()
-def outbox(app) -> Path:
-    path = Path(app.config["MAIL_OUTBOX_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    for old in path.glob("*.eml"):
-        old.unlink()
-    return path
-
-
-@pytest.fixture()
 def worker_process(app, monkeypatch) -> list:
     """Pretend to be a fresh worker process whose app factory builds the test app."""
     built = []

@@ -100,6 +100,16 @@ def client(app, database):
 
 
 @pytest.fixture()
+def outbox(app) -> Path:
+    """The file sender's folder, emptied: each test sees only the emails it caused."""
+    path = Path(app.config["MAIL_OUTBOX_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.eml"):
+        old.unlink()
+    return path
+
+
+@pytest.fixture()
 def is_postgres(app) -> bool:
     """Whether this run uses PostgreSQL."""
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
