@@ -253,9 +253,7 @@ def category_node(category: Category, children: tuple[CategoryNode, ...] = ()) -
     )
 
 
-def find_category(
-    tree: list[CategoryNode], slug: str
-) -> tuple[CategoryNode, CategoryNode | None]:
+def find_category(tree: list[CategoryNode], slug: str) -> tuple[CategoryNode, CategoryNode | None]:
     """The category with `slug` in the tree, and its parent; raises CategoryNotFound."""
     for top in tree:
         if top.slug == slug:
@@ -316,7 +314,7 @@ def listing_query() -> sa.Select:
 
 
 def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
-    """Product cards from rows of `listing_query()`."""
+    """Product cards from rows of `listing_query()` (extra trailing columns are ignored)."""
     return [
         ProductCard(
             id=product_id,
@@ -339,6 +337,7 @@ def cards_from_rows(rows: list[sa.Row]) -> list[ProductCard]:
             available,
             threshold,
             highest_price,
+            *_,
         ) in rows
     ]
 
@@ -348,13 +347,16 @@ def category_statements(scope: str, sort: str) -> tuple[sa.Select, sa.Select]:
     """The count and the page statements of a category listing, built once per process.
 
     `scope` is "category_id" (a leaf) or "root_category_id" (a top-level category, its
-    children included); parameters: category_id, limit, offset. Reusing one statement object
-    lets SQLAlchemy reuse its cache key and compiled form on every request.
+    children included); parameters: category_id, limit, offset. The page statement carries the
+    total as a last column (computed once, as an init plan), so a page is one round trip; the
+    count statement is only needed past the last page. Reusing one statement object lets
+    SQLAlchemy reuse its cache key and compiled form on every request.
     """
     query = listing_query().where(getattr(Product, scope) == sa.bindparam("category_id"))
     count = query.with_only_columns(sa.func.count(Product.id)).order_by(None)
     page = (
-        query.order_by(*SORTS[sort])
+        query.add_columns(count.scalar_subquery())
+        .order_by(*SORTS[sort])
         .limit(sa.bindparam("limit", type_=sa.Integer))
         .offset(sa.bindparam("offset", type_=sa.Integer))
     )
@@ -392,10 +394,15 @@ def category_listing(
     sort = sort if sort in SORTS else "newest"
     count, rows = category_statements("category_id" if parent else "root_category_id", sort)
     connection = session.connection()
-    total = connection.execute(count, {"category_id": category.id}).scalar() or 0
     params = {"category_id": category.id, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}
-    cards = cards_from_rows(connection.execute(rows, params).all())
-    return CategoryListing(category, parent, Page(cards, page, PER_PAGE, total), sort)
+    found = connection.execute(rows, params).all()
+    if found:
+        total = found[0][-1]
+    else:
+        total = connection.execute(count, {"category_id": category.id}).scalar() or 0
+    return CategoryListing(
+        category, parent, Page(cards_from_rows(found), page, PER_PAGE, total), sort
+    )
 
 
 def product_detail(session: Session, slug: str, variant_id: int | None = None) -> ProductDetail:

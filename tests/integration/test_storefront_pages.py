@@ -206,3 +206,13 @@ def test_product_url_matches_url_for(app, slug):
 
     with app.test_request_context("/"):
         assert product_url(slug) == url_for("catalog.product", slug=slug)
+
+
+def test_category_page_past_the_end_still_knows_the_total(client):
+    category = make_category("Games")
+    for number in range(3):
+        make_product(name=f"Game {number}", category=category)
+
+    html = client.get("/c/games?page=9").get_data(as_text=True)
+
+    assert "3 products" in html and 'class="product-card"' not in html
