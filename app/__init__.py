@@ -38,8 +38,12 @@ def load_models() -> None:
     """Import every context's models so the metadata (and Alembic) sees the whole schema."""
     import app.accounts.models
     import app.catalog.models
+    import app.checkout.models
     import app.inventory.models
     import app.merchants.models
+    import app.orders.models
+    import app.payments.models
+    import app.platform.models
     import app.search.models  # noqa: F401
 
 

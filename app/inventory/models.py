@@ -68,3 +68,34 @@ class StockLedgerEntry(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReservationStatus(enum.StrEnum):
+    """A reservation holds units for an unpaid order until it is committed or released."""
+
+    ACTIVE = "active"
+    COMMITTED = "committed"
+    RELEASED = "released"
+    RETURNED = "returned"
+
+
+class StockReservation(db.Model):
+    """Units of one variant held for one order (its reference) until payment or expiry."""
+
+    __tablename__ = "stock_reservations"
+    __table_args__ = (
+        sa.UniqueConstraint("reference", "variant_id"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.Index("ix_stock_reservations_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(40))
+    variant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("product_variants.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16), default=ReservationStatus.ACTIVE)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]

@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.inventory.models import StockItem, StockLedgerEntry, StockReason
+from app.database import utcnow
+from app.inventory.models import (
+    ReservationStatus,
+    StockItem,
+    StockLedgerEntry,
+    StockReason,
+    StockReservation,
+)
 from app.inventory.rules import OUT_OF_STOCK, StockState
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    """A requested line that stock cannot cover."""
+
+    variant_id: int
+    requested: int
+    available: int
+
+
+class InsufficientStock(Exception):
+    """Some lines of a reservation cannot be covered; lists every one of them."""
+
+    def __init__(self, short: list[ShortLine]):
+        super().__init__(", ".join(f"variant {s.variant_id}: {s.available} left" for s in short))
+        self.short = short
 
 
 def set_stock(
@@ -104,3 +133,210 @@ def low_stock_threshold(product_id_column: sa.ColumnElement[int]) -> sa.ScalarSe
         .where(StockItem.product_id == product_id_column)
         .scalar_subquery()
     )
+
+
+def reserve_stock(
+    session: Session,
+    *,
+    reference: str,
+    lines: Iterable[tuple[int, int]],
+    expires_at: datetime,
+    actor_id: int | None = None,
+) -> None:
+    """Hold `(variant_id, quantity)` lines for `reference` atomically, or raise InsufficientStock.
+
+    Each variant is taken with one conditional UPDATE (the row lock makes concurrent buyers wait
+    and re-check), in ascending variant order so two orders never deadlock. Every line is tried
+    so the error lists all short lines; on any shortage the whole reservation is undone.
+    """
+    wanted = Counter()
+    for variant_id, quantity in lines:
+        if quantity <= 0:
+            raise ValueError("reserved quantities must be positive")
+        wanted[variant_id] += quantity
+    short: list[ShortLine] = []
+    with session.begin_nested() as savepoint:
+        for variant_id in sorted(wanted):
+            if not _take(session, variant_id, wanted[variant_id]):
+                short.append(ShortLine(variant_id, wanted[variant_id], 0))
+        if short:
+            savepoint.rollback()
+    if short:
+        raise InsufficientStock(_with_availability(session, short))
+    for variant_id in sorted(wanted):
+        session.add(
+            StockReservation(
+                reference=reference,
+                variant_id=variant_id,
+                quantity=wanted[variant_id],
+                expires_at=expires_at,
+            )
+        )
+        _ledger(
+            session, variant_id, 0, wanted[variant_id], StockReason.RESERVATION, reference, actor_id
+        )
+
+
+def _take(session: Session, variant_id: int, quantity: int) -> bool:
+    result = session.execute(
+        sa.update(StockItem)
+        .where(
+            StockItem.variant_id == variant_id,
+            StockItem.on_hand - StockItem.reserved >= quantity,
+        )
+        .values(reserved=StockItem.reserved + quantity, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _with_availability(session: Session, short: list[ShortLine]) -> list[ShortLine]:
+    states = variant_availability(session, [line.variant_id for line in short])
+    return [
+        ShortLine(line.variant_id, line.requested, max(states[line.variant_id].available, 0))
+        for line in short
+    ]
+
+
+def _ledger(
+    session: Session,
+    variant_id: int,
+    on_hand_delta: int,
+    reserved_delta: int,
+    reason: StockReason,
+    reference: str,
+    actor_id: int | None = None,
+) -> None:
+    session.add(
+        StockLedgerEntry(
+            variant_id=variant_id,
+            on_hand_delta=on_hand_delta,
+            reserved_delta=reserved_delta,
+            reason=reason,
+            reference=reference,
+            actor_id=actor_id,
+        )
+    )
+
+
+def _claim_reservations(
+    session: Session, reference: str, current: ReservationStatus, new: ReservationStatus
+) -> list[tuple[int, int]]:
+    """Move the reference's reservations from `current` to `new`; the (variant, qty) moved.
+
+    A conditional UPDATE ... RETURNING: of two concurrent callers only one gets the rows, so a
+    redelivered event changes nothing twice.
+    """
+    rows = session.execute(
+        sa.update(StockReservation)
+        .where(StockReservation.reference == reference, StockReservation.status == current)
+        .values(status=new, resolved_at=utcnow())
+        .returning(StockReservation.variant_id, StockReservation.quantity)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((variant_id, quantity) for variant_id, quantity in rows)
+
+
+def _apply(session: Session, variant_id: int, on_hand_delta: int, reserved_delta: int) -> None:
+    session.execute(
+        sa.update(StockItem)
+        .where(StockItem.variant_id == variant_id)
+        .values(
+            on_hand=StockItem.on_hand + on_hand_delta,
+            reserved=StockItem.reserved + reserved_delta,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def commit_reservation(session: Session, reference: str, actor_id: int | None = None) -> bool:
+    """Payment succeeded: the held units leave stock (a sale). False if nothing was held."""
+    moved = _claim_reservations(
+        session, reference, ReservationStatus.ACTIVE, ReservationStatus.COMMITTED
+    )
+    for variant_id, quantity in moved:
+        _apply(session, variant_id, -quantity, -quantity)
+        _ledger(session, variant_id, -quantity, -quantity, StockReason.SALE, reference, actor_id)
+    return bool(moved)
+
+
+def release_reservation(
+    session: Session,
+    reference: str,
+    reason: StockReason = StockReason.RELEASE,
+    actor_id: int | None = None,
+) -> bool:
+    """Decline, cancel or expiry before payment: held units become available again."""
+    moved = _claim_reservations(
+        session, reference, ReservationStatus.ACTIVE, ReservationStatus.RELEASED
+    )
+    for variant_id, quantity in moved:
+        _apply(session, variant_id, 0, -quantity)
+        _ledger(session, variant_id, 0, -quantity, reason, reference, actor_id)
+    return bool(moved)
+
+
+def restock_sale(session: Session, reference: str, actor_id: int | None = None) -> bool:
+    """A paid order was cancelled: its sold units go back on hand."""
+    moved = _claim_reservations(
+        session, reference, ReservationStatus.COMMITTED, ReservationStatus.RETURNED
+    )
+    for variant_id, quantity in moved:
+        _apply(session, variant_id, quantity, 0)
+        _ledger(session, variant_id, quantity, 0, StockReason.CANCEL, reference, actor_id)
+    return bool(moved)
+
+
+def sell_released(session: Session, reference: str, actor_id: int | None = None) -> bool:
+    """A payment arrived after the reservation was released: sell the units if still there.
+
+    All lines or none; False when stock no longer covers them (the order must then be refunded).
+    """
+    rows = session.execute(
+        sa.select(StockReservation.variant_id, StockReservation.quantity)
+        .where(
+            StockReservation.reference == reference,
+            StockReservation.status == ReservationStatus.RELEASED,
+        )
+        .order_by(StockReservation.variant_id)
+    ).all()
+    if not rows:
+        return False
+    with session.begin_nested() as savepoint:
+        if not all(_take(session, variant_id, quantity) for variant_id, quantity in rows):
+            savepoint.rollback()
+            return False
+    _claim_reservations(session, reference, ReservationStatus.RELEASED, ReservationStatus.COMMITTED)
+    for variant_id, quantity in rows:
+        _apply(session, variant_id, -quantity, -quantity)
+        _ledger(session, variant_id, -quantity, 0, StockReason.SALE, reference, actor_id)
+    return True
+
+
+def expired_references(
+    session: Session, now: datetime | None = None, limit: int = 200
+) -> list[str]:
+    """References holding active reservations past their expiry, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(StockReservation.reference)
+            .where(
+                StockReservation.status == ReservationStatus.ACTIVE,
+                StockReservation.expires_at < (now or utcnow()),
+            )
+            .group_by(StockReservation.reference)
+            .order_by(sa.func.min(StockReservation.expires_at))
+            .limit(limit)
+        )
+    )
+
+
+def reservation_status(session: Session, reference: str) -> dict[int, str]:
+    """The status of each variant's reservation under `reference`."""
+    rows = session.execute(
+        sa.select(StockReservation.variant_id, StockReservation.status).where(
+            StockReservation.reference == reference
+        )
+    )
+    return dict(rows.all())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.platform import errors, jobs, logs, security, templating
+from app.platform import errors, jobs, logs, outbox, security, templating
 
 
 def init_app(app: Flask) -> None:
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     templating.init_app(app)
     jobs.init_app(app)
+    outbox.install()

@@ -1,0 +1,1 @@
+"""Checkout: contact and address, shipping per merchant, promo codes, tax, review, place order."""

@@ -1,0 +1,1 @@
+"""Payments: a gateway interface (Stripe, built-in test gateway), payments, refunds, webhooks."""
