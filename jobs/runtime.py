@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, url_for
 
 from app import create_app
 
@@ -44,3 +44,11 @@ def with_app_context(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
 
     return run
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an email, built outside any request (SITE_URL, or the dev address)."""
+    app = current_app._get_current_object()
+    base = app.config["SITE_URL"] or "http://127.0.0.1:5000"
+    with app.test_request_context(base_url=base):
+        return url_for(endpoint, _external=True, **values)

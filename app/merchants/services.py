@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
@@ -29,3 +30,13 @@ def create_merchant(
     session.add(merchant)
     session.flush()
     return merchant
+
+
+def contact_emails(session: Session, merchant_ids: list[int]) -> dict[int, str]:
+    """Each merchant's contact address (merchants without one are left out)."""
+    if not merchant_ids:
+        return {}
+    rows = session.execute(
+        sa.select(Merchant.id, Merchant.contact_email).where(Merchant.id.in_(merchant_ids))
+    )
+    return {merchant_id: email for merchant_id, email in rows if email}

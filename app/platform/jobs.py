@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -64,3 +66,30 @@ def run_pending_jobs(response):
 def init_app(app: Flask) -> None:
     """Install the after-request hook that drains in-process jobs."""
     app.after_request(run_pending_jobs)
+
+
+PERIODIC_JOBS = (
+    ("jobs.events.relay_pending", 30),
+    ("jobs.events.release_expired_reservations", 60),
+)
+
+
+def start_periodic_jobs(app: Flask) -> list[threading.Thread]:
+    """Embedded mode (no Redis): run the scheduled jobs on daemon timer threads in this process.
+
+    With REDIS_URL set, `rq cron jobs/cron.py` schedules them instead.
+    """
+    threads = []
+    for name, interval in PERIODIC_JOBS:
+        thread = threading.Thread(
+            target=_every, args=(app, resolve(name), interval), name=name, daemon=True
+        )
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def _every(app: Flask, func: Callable[..., Any], interval: int) -> None:
+    while True:
+        time.sleep(interval)
+        run_inline(app, func, ())

@@ -1,0 +1,387 @@
+"""Order services: place an order (reserving its stock), move it through its states, look it up.
+
+Stock moves through inventory services in the same transaction as the order change; every state
+change adds a timeline entry and a domain event to the outbox. Callers commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from app.database import utcnow
+from app.inventory import services as inventory
+from app.inventory.models import StockReason
+from app.orders.models import (
+    Fulfilment,
+    FulfilmentStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
+from app.orders.rules import CANCELLABLE, STATUS_MESSAGES, order_number
+from app.platform.outbox import record_event
+
+
+class OrderNotFound(LookupError):
+    """No such order (or not this shopper's)."""
+
+
+class OrderNotCancellable(Exception):
+    """The order has shipped (or is already closed), so it can no longer be cancelled."""
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """One cart line as it is being bought."""
+
+    variant_id: int
+    product_id: int
+    merchant_id: int
+    merchant_name: str
+    sku: str
+    product_name: str
+    product_slug: str
+    variant_name: str
+    unit_price: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShipmentSpec:
+    """The shipping method chosen for one merchant's part."""
+
+    merchant_id: int
+    merchant_name: str
+    rate_id: str
+    label: str
+    amount: int
+    weight_grams: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Every total shown to the shopper, in minor units of `currency`."""
+
+    currency: str
+    subtotal: int
+    discount: int
+    shipping: int
+    tax: int
+    total: int
+    tax_label: str = ""
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """Everything needed to place an order; prices already re-validated by the checkout."""
+
+    checkout_token: str
+    email: str
+    user_id: int | None
+    shipping_address: dict
+    lines: tuple[LineSpec, ...]
+    shipments: tuple[ShipmentSpec, ...]
+    totals: Totals
+    promo_code: str = ""
+    hold_for: timedelta = field(default=timedelta(minutes=15))
+
+
+def place_order(session: Session, new: NewOrder) -> tuple[Order, bool]:
+    """Create the order and reserve all its stock atomically; (order, created).
+
+    The checkout token makes this idempotent: a replay (even a concurrent one) returns the order
+    the first call made. Raises inventory.InsufficientStock listing every short line.
+    """
+    existing = order_for_token(session, new.checkout_token)
+    if existing is not None:
+        return existing, False
+    order = _new_order(new)
+    try:
+        with session.begin_nested():
+            session.add(order)
+            session.flush()
+    except IntegrityError:
+        existing = order_for_token(session, new.checkout_token)
+        if existing is None:
+            raise
+        return existing, False
+    inventory.reserve_stock(
+        session,
+        reference=order.number,
+        lines=[(line.variant_id, line.quantity) for line in new.lines],
+        expires_at=order.reserved_until,
+        actor_id=new.user_id,
+    )
+    _add_lines(session, order, new)
+    _timeline(session, order, OrderStatus.PENDING_PAYMENT)
+    record_event(session, "OrderCreated", _event_payload(order))
+    record_event(
+        session,
+        "InventoryReserved",
+        {
+            **_event_payload(order),
+            "lines": [[line.variant_id, line.quantity] for line in new.lines],
+            "expires_at": order.reserved_until.isoformat(),
+        },
+    )
+    return order, True
+
+
+def _new_order(new: NewOrder) -> Order:
+    now = utcnow()
+    totals = new.totals
+    return Order(
+        number=order_number(),
+        checkout_token=new.checkout_token,
+        user_id=new.user_id,
+        email=new.email,
+        status=OrderStatus.PENDING_PAYMENT,
+        currency=totals.currency,
+        subtotal_amount=totals.subtotal,
+        discount_amount=totals.discount,
+        shipping_amount=totals.shipping,
+        tax_amount=totals.tax,
+        total_amount=totals.total,
+        tax_label=totals.tax_label,
+        promo_code=new.promo_code,
+        shipping_address=new.shipping_address,
+        placed_at=now,
+        reserved_until=now + new.hold_for,
+    )
+
+
+def _add_lines(session: Session, order: Order, new: NewOrder) -> None:
+    for shipment in new.shipments:
+        lines = [line for line in new.lines if line.merchant_id == shipment.merchant_id]
+        fulfilment = Fulfilment(
+            order_id=order.id,
+            merchant_id=shipment.merchant_id,
+            merchant_name=shipment.merchant_name,
+            subtotal_amount=sum(line.unit_price * line.quantity for line in lines),
+            shipping_amount=shipment.amount,
+            shipping_rate_id=shipment.rate_id,
+            shipping_label=shipment.label,
+            weight_grams=shipment.weight_grams,
+        )
+        session.add(fulfilment)
+        session.flush()
+        session.add_all(
+            OrderLine(
+                order_id=order.id,
+                fulfilment_id=fulfilment.id,
+                variant_id=line.variant_id,
+                product_id=line.product_id,
+                merchant_id=line.merchant_id,
+                sku=line.sku,
+                product_name=line.product_name,
+                product_slug=line.product_slug,
+                variant_name=line.variant_name,
+                unit_price_amount=line.unit_price,
+                quantity=line.quantity,
+                line_total_amount=line.unit_price * line.quantity,
+            )
+            for line in lines
+        )
+
+
+def _timeline(session: Session, order: Order, status: str, message: str = "") -> None:
+    session.add(
+        OrderEvent(order_id=order.id, status=status, message=message or STATUS_MESSAGES[status])
+    )
+
+
+def _event_payload(order: Order) -> dict:
+    return {
+        "order_id": order.id,
+        "reference": order.number,
+        "email": order.email,
+        "total": order.total_amount,
+        "currency": order.currency,
+    }
+
+
+def order_for_token(session: Session, checkout_token: str) -> Order | None:
+    """The order a checkout token already placed, if any."""
+    return session.scalar(sa.select(Order).where(Order.checkout_token == checkout_token))
+
+
+def _locked(session: Session, order_id: int) -> Order:
+    order = session.get(Order, order_id, with_for_update=True, populate_existing=True)
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+def _set_status(session: Session, order: Order, status: OrderStatus, message: str = "") -> None:
+    order.status = status
+    _timeline(session, order, status, message)
+
+
+def _set_fulfilments(order: Order, status: FulfilmentStatus) -> None:
+    for fulfilment in order.fulfilments:
+        if fulfilment.status != FulfilmentStatus.SHIPPED:
+            fulfilment.status = status
+
+
+def record_payment(session: Session, order_id: int, amount: int) -> str:
+    """A payment succeeded: commit the reservation and mark the order paid.
+
+    Returns "paid", "already" (nothing to do: a redelivery) or "refund" (the payment came after
+    the stock was released and is no longer there, or the order was cancelled: the order is
+    cancelled and an OrderCancelled event asks for the refund).
+    """
+    order = _locked(session, order_id)
+    if order.paid_at is not None:
+        return "already"
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        sold = inventory.commit_reservation(session, order.number)
+    elif order.status in (OrderStatus.PAYMENT_FAILED, OrderStatus.EXPIRED):
+        sold = inventory.sell_released(session, order.number)
+    else:
+        sold = False
+    order.paid_at = utcnow()
+    if not sold:
+        _cancel(
+            session,
+            order,
+            "Payment arrived after the order was closed; it will be refunded.",
+            amount,
+        )
+        return "refund"
+    _set_status(session, order, OrderStatus.PAID)
+    _set_fulfilments(order, FulfilmentStatus.UNFULFILLED)
+    record_event(session, "OrderPaid", _event_payload(order))
+    return "paid"
+
+
+def record_payment_failure(session: Session, order_id: int, message: str) -> bool:
+    """A payment was declined: release the stock; the shopper may try again. False if no change."""
+    order = _locked(session, order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return False
+    inventory.release_reservation(session, order.number, StockReason.RELEASE)
+    _set_status(session, order, OrderStatus.PAYMENT_FAILED, f"Payment failed: {message}"[:300])
+    return True
+
+
+def expire_order(session: Session, reference: str, now: datetime | None = None) -> bool:
+    """Release an unpaid order's stock once its reservation has run out."""
+    order = session.scalar(
+        sa.select(Order)
+        .where(Order.number == reference)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if order is None:
+        return inventory.release_reservation(session, reference)
+    if order.status != OrderStatus.PENDING_PAYMENT or order.reserved_until > (now or utcnow()):
+        return False
+    inventory.release_reservation(session, reference)
+    _set_status(session, order, OrderStatus.EXPIRED)
+    _set_fulfilments(order, FulfilmentStatus.CANCELLED)
+    record_event(session, "OrderExpired", _event_payload(order))
+    return True
+
+
+def cancel_order(
+    session: Session, order_id: int, reason: str = "Cancelled at your request."
+) -> Order:
+    """Cancel before shipment; the OrderCancelled event restocks and refunds (by its handlers)."""
+    order = _locked(session, order_id)
+    shipped = any(
+        f.status in (FulfilmentStatus.SHIPPED, FulfilmentStatus.DELIVERED)
+        for f in order.fulfilments
+    )
+    if order.status not in CANCELLABLE or shipped:
+        raise OrderNotCancellable(order.number)
+    _cancel(session, order, reason, order.total_amount if order.paid_at else 0)
+    return order
+
+
+def _cancel(session: Session, order: Order, reason: str, refund_amount: int) -> None:
+    order.cancelled_at = utcnow()
+    _set_status(session, order, OrderStatus.CANCELLED, reason)
+    _set_fulfilments(order, FulfilmentStatus.CANCELLED)
+    record_event(
+        session, "OrderCancelled", {**_event_payload(order), "refund_amount": refund_amount}
+    )
+
+
+def return_stock(session: Session, reference: str) -> bool:
+    """After a cancellation: release held units or put sold units back on hand."""
+    released = inventory.release_reservation(session, reference, StockReason.CANCEL)
+    restocked = inventory.restock_sale(session, reference)
+    return released or restocked
+
+
+def record_refund(session: Session, order_id: int, amount: int) -> bool:
+    """Money went back to the shopper: note it on the order (refunded in full or in part)."""
+    order = _locked(session, order_id)
+    order.refunded_amount = min(order.total_amount, order.refunded_amount + amount)
+    status = (
+        OrderStatus.REFUNDED
+        if order.refunded_amount >= order.total_amount
+        else OrderStatus.PARTIALLY_REFUNDED
+    )
+    _set_status(session, order, status, f"Refunded {order.money(amount).format()}.")
+    return True
+
+
+def get_order(session: Session, order_id: int) -> Order:
+    """An order with its lines, fulfilments and timeline."""
+    order = session.scalar(_with_details().where(Order.id == order_id))
+    if order is None:
+        raise OrderNotFound(order_id)
+    return order
+
+
+def _with_details() -> sa.Select:
+    return sa.select(Order).options(
+        selectinload(Order.fulfilments).selectinload(Fulfilment.lines),
+        selectinload(Order.history),
+    )
+
+
+def order_for_user(session: Session, user_id: int, number: str) -> Order:
+    """One of this user's orders by number; OrderNotFound for anyone else's."""
+    order = session.scalar(_with_details().where(Order.number == number, Order.user_id == user_id))
+    if order is None:
+        raise OrderNotFound(number)
+    return order
+
+
+def order_for_guest(session: Session, number: str, email: str) -> Order:
+    """Guest lookup: the order number and the email it was placed with must both match."""
+    order = session.scalar(
+        _with_details().where(
+            Order.number == number.strip().upper(),
+            sa.func.lower(Order.email) == email.strip().lower(),
+        )
+    )
+    if order is None:
+        raise OrderNotFound(number)
+    return order
+
+
+def orders_for_user(session: Session, user_id: int, limit: int = 50) -> list[Order]:
+    """A user's orders, newest first."""
+    return list(
+        session.scalars(
+            sa.select(Order)
+            .where(Order.user_id == user_id)
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def new_checkout_token() -> str:
+    """An unguessable token that identifies one checkout attempt (the idempotency key)."""
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,11 @@
+"""Schedules for `rq cron jobs/cron.py` (run beside `python -m jobs.worker` when REDIS_URL is set).
+
+Without Redis the web process runs the same jobs on a timer thread (app.platform.jobs).
+"""
+
+from rq import cron
+
+from jobs.events import relay_pending, release_expired_reservations
+
+cron.register(relay_pending, "default", interval=30)
+cron.register(release_expired_reservations, "default", interval=60)

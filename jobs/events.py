@@ -1,0 +1,157 @@
+"""Deliver outbox events to their handlers; each handler runs once per event, whatever happens.
+
+A handler runs in its own transaction together with the marker saying it ran (see
+`app.platform.outbox.claim`), so a redelivered event (a retry, a relay after Redis came back, two
+workers at once) changes nothing twice. Handlers take the session and the event payload.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app
+
+from app.database import db
+from app.inventory import services as inventory
+from app.merchants.services import contact_emails
+from app.notifications.dispatch import queue_email
+from app.orders import emails
+from app.orders import services as orders
+from app.orders.rules import access_key
+from app.payments import services as payments
+from app.platform import outbox
+from app.platform.models import OutboxEvent
+from jobs.runtime import external_url, with_app_context
+
+log = logging.getLogger("marketplace.events")
+
+
+def _order_url(order) -> str:
+    return external_url(
+        "orders.detail",
+        number=order.number,
+        key=access_key(current_app.config["SECRET_KEY"], order.number),
+    )
+
+
+def apply_payment(session, payload: dict) -> None:
+    """PaymentProcessed: commit the reservation and mark the order paid (or cancel to refund)."""
+    orders.record_payment(session, payload["order_id"], payload["amount"])
+
+
+def apply_payment_failure(session, payload: dict) -> None:
+    """PaymentFailed: release the held stock; tell the shopper."""
+    if orders.record_payment_failure(session, payload["order_id"], payload["message"]):
+        order = orders.get_order(session, payload["order_id"])
+        retry_url = external_url("checkout.start")
+        queue_email(emails.payment_failed(order, _order_url(order), payload["message"], retry_url))
+
+
+def send_confirmation(session, payload: dict) -> None:
+    """OrderPaid: the shopper's confirmation email."""
+    order = orders.get_order(session, payload["order_id"])
+    queue_email(emails.confirmation(order, _order_url(order)))
+
+
+def notify_merchants(session, payload: dict) -> None:
+    """OrderPaid: each merchant hears about its part of the order."""
+    order = orders.get_order(session, payload["order_id"])
+    addresses = contact_emails(session, [f.merchant_id for f in order.fulfilments])
+    portal_url = external_url("catalog.home")
+    for fulfilment in order.fulfilments:
+        if fulfilment.merchant_id in addresses:
+            queue_email(
+                emails.merchant_new_order(
+                    order, fulfilment, addresses[fulfilment.merchant_id], portal_url
+                )
+            )
+
+
+def return_stock(session, payload: dict) -> None:
+    """OrderCancelled: held units are released, sold units go back on hand."""
+    orders.return_stock(session, payload["reference"])
+
+
+def refund_cancelled(session, payload: dict) -> None:
+    """OrderCancelled: give the money back through the gateway it came from."""
+    if not payload.get("refund_amount"):
+        return
+    payments.refund_payment(
+        session,
+        payments.gateway_from_config(current_app.config),
+        order_id=payload["order_id"],
+        amount=payload["refund_amount"],
+        reason="requested_by_customer",
+        idempotency_key=f"refund-{payload['reference']}-cancel",
+    )
+
+
+def send_cancellation(session, payload: dict) -> None:
+    """OrderCancelled: tell the shopper (and whether a refund follows)."""
+    order = orders.get_order(session, payload["order_id"])
+    queue_email(emails.cancelled(order, _order_url(order), payload.get("refund_amount", 0)))
+
+
+def apply_refund(session, payload: dict) -> None:
+    """PaymentRefunded: note the refund on the order and tell the shopper."""
+    orders.record_refund(session, payload["order_id"], payload["amount"])
+    order = orders.get_order(session, payload["order_id"])
+    queue_email(emails.refunded(order, _order_url(order), payload["amount"]))
+
+
+HANDLERS: dict[str, tuple[Callable, ...]] = {
+    "PaymentProcessed": (apply_payment,),
+    "PaymentFailed": (apply_payment_failure,),
+    "OrderPaid": (send_confirmation, notify_merchants),
+    "OrderCancelled": (return_stock, refund_cancelled, send_cancellation),
+    "PaymentRefunded": (apply_refund,),
+}
+
+
+@with_app_context
+def deliver(event_id: int) -> None:
+    """Run every handler of one outbox event that has not run yet, then mark it delivered."""
+    session = db.session
+    event = session.get(OutboxEvent, event_id)
+    if event is None or event.delivered_at is not None:
+        return
+    name, payload = event.name, dict(event.payload)
+    for handler in HANDLERS.get(name, ()):
+        _run_once(session, event_id, handler, payload)
+    outbox.mark_delivered(session, event_id)
+    session.commit()
+
+
+def _run_once(session, event_id: int, handler: Callable, payload: dict) -> None:
+    handler_name = f"{handler.__module__}.{handler.__name__}"
+    try:
+        if outbox.claim(session, event_id, handler_name):
+            handler(session, payload)
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        outbox.mark_failed(session, event_id, f"{handler_name}: {error!r}")
+        session.commit()
+        log.exception("handler %s failed on event %s", handler_name, event_id)
+        raise
+
+
+@with_app_context
+def relay_pending() -> int:
+    """Scheduled: hand events that were never delivered (queue down, worker died) over again."""
+    handed = outbox.relay_pending(db.session, older_than=timedelta(seconds=30))
+    db.session.commit()
+    return handed
+
+
+@with_app_context
+def release_expired_reservations() -> int:
+    """Scheduled: unpaid orders whose reservation ran out give their stock back."""
+    session = db.session
+    released = 0
+    for reference in inventory.expired_references(session):
+        released += orders.expire_order(session, reference)
+        session.commit()
+    return released
