@@ -1,4 +1,4 @@
-"""Email senders: one interface, chosen by MAIL_SENDER ("file", "console" or "smtp")."""
+"""Email senders: one interface, chosen by MAIL_SENDER ("file", "console", "smtp" or "sendgrid")."""
 
 from __future__ import annotations
 
@@ -13,9 +13,18 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Protocol
 
+from python_http_client.exceptions import HTTPError
+from sendgrid import SendGridAPIClient
+from sendgrid.helpers.mail import Mail
+
 from app.notifications.messages import EmailMessage, to_mime
 
 SMTP_TIMEOUT_SECONDS = 10.0
+SENDGRID_TIMEOUT_SECONDS = 10.0
+
+
+class DeliveryError(RuntimeError):
+    """The email service refused or failed the message."""
 
 
 class Sender(Protocol):
@@ -75,6 +84,36 @@ class SmtpSender:
             connection.send_message(to_mime(message, self.from_address))
 
 
+@dataclass
+class SendGridSender:
+    """Sends through the SendGrid v3 Mail Send API (SENDGRID_API_KEY, SENDGRID_HOST)."""
+
+    api_key: str
+    host: str
+    from_address: str
+    timeout: float = SENDGRID_TIMEOUT_SECONDS
+
+    def send(self, message: EmailMessage) -> None:
+        """POST the message to /v3/mail/send. The SDK's client raises for every non-2xx answer
+        (re-raised as DeliveryError); connection errors propagate. Either way the job retries."""
+        client = SendGridAPIClient(self.api_key, host=self.host)
+        client.client.timeout = self.timeout
+        mail = Mail(
+            from_email=self.from_address,
+            to_emails=message.to,
+            subject=message.subject,
+            plain_text_content=message.text,
+            html_content=message.html,
+        )
+        try:
+            client.send(mail)
+        except HTTPError as error:
+            raise DeliveryError(
+                f"SendGrid refused the email to {message.to}: HTTP {error.status_code} "
+                f"{error.body!r}"
+            ) from error
+
+
 def sender_from_config(config: Mapping) -> Sender:
     """The sender MAIL_SENDER names, built from the app config."""
     name = config.get("MAIL_SENDER", "file")
@@ -85,4 +124,8 @@ def sender_from_config(config: Mapping) -> Sender:
         return ConsoleSender(from_address)
     if name == "smtp":
         return SmtpSender(config["SMTP_HOST"], int(config["SMTP_PORT"]), from_address)
-    raise ValueError(f"MAIL_SENDER must be 'file', 'console' or 'smtp', not {name!r}")
+    if name == "sendgrid":
+        if not config.get("SENDGRID_API_KEY"):
+            raise ValueError("MAIL_SENDER is 'sendgrid' but SENDGRID_API_KEY is not set")
+        return SendGridSender(config["SENDGRID_API_KEY"], config["SENDGRID_HOST"], from_address)
+    raise ValueError(f"MAIL_SENDER must be 'file', 'console', 'smtp' or 'sendgrid', not {name!r}")
