@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from app.checkout import services as checkout
 from app.database import db
 from app.inventory import services as inventory
 from app.merchants.services import contact_emails
@@ -101,11 +102,17 @@ def apply_refund(session, payload: dict) -> None:
     queue_email(emails.refunded(order, _order_url(order), payload["amount"]))
 
 
+def release_promotion(session, payload: dict) -> None:
+    """OrderExpired / OrderCancelled: the order's use of its promo code is given back."""
+    checkout.release_promotion(session, payload["reference"])
+
+
 HANDLERS: dict[str, tuple[Callable, ...]] = {
     "PaymentProcessed": (apply_payment,),
     "PaymentFailed": (apply_payment_failure,),
     "OrderPaid": (send_confirmation, notify_merchants),
-    "OrderCancelled": (return_stock, refund_cancelled, send_cancellation),
+    "OrderCancelled": (return_stock, refund_cancelled, send_cancellation, release_promotion),
+    "OrderExpired": (release_promotion,),
     "PaymentRefunded": (apply_refund,),
 }
 

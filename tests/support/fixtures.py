@@ -113,3 +113,11 @@ def outbox(app) -> Path:
 def is_postgres(app) -> bool:
     """Whether this run uses PostgreSQL."""
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+@pytest.fixture()
+def postgres(app, database, is_postgres):
+    """A clean PostgreSQL database: for invariants that only real concurrency can break."""
+    if not is_postgres:
+        pytest.skip("needs PostgreSQL: row locks under real concurrency (SQLite serialises)")
+    return database
