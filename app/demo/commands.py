@@ -17,16 +17,30 @@ from app.demo.services import SeedSummary
 
 
 @click.command("seed-demo")
-@click.option("--products", default=500, show_default=True, type=click.IntRange(0, 1_000_000),
-              help="How many products to create.")
-@click.option("--customers", default=20, show_default=True, type=click.IntRange(0, 10_000),
-              help="How many customer accounts to create.")
+@click.option(
+    "--products",
+    default=500,
+    show_default=True,
+    type=click.IntRange(0, 1_000_000),
+    help="How many products to create.",
+)
+@click.option(
+    "--customers",
+    default=20,
+    show_default=True,
+    type=click.IntRange(0, 10_000),
+    help="How many customer accounts to create.",
+)
 @click.option("--seed", default=42, show_default=True, help="Random seed: same seed, same store.")
-@click.option("--password", envvar="DEMO_PASSWORD",
-              help="Password of every demo account (default: a new random one, printed).")
+@click.option(
+    "--password",
+    envvar="DEMO_PASSWORD",
+    help="Password of every demo account (default: a new random one, printed).",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has a catalog.")
-@click.option("--reset", is_flag=True,
-              help="Delete the catalog, merchants and demo accounts first.")
+@click.option(
+    "--reset", is_flag=True, help="Delete the catalog, merchants and demo accounts first."
+)
 @with_appcontext
 def seed_demo(
     products: int, customers: int, seed: int, password: str | None, if_empty: bool, reset: bool
@@ -76,4 +90,7 @@ def describe(summary: SeedSummary, password: str, seconds: float) -> str:
     if summary.customer_emails:
         first, last = summary.customer_emails[0], summary.customer_emails[-1]
         lines.append(f"  customer  {first} ... {last}" if first != last else f"  customer  {first}")
+    if summary.promo_codes:
+        lines.append("Promo codes: " + ", ".join(summary.promo_codes))
+    lines.append("Test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined.")
     return "\n".join(lines)

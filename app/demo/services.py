@@ -31,14 +31,18 @@ from app.catalog.models import (
     ProductVariant,
     VariantOption,
 )
+from app.checkout.models import DiscountKind, Promotion, PromotionRedemption
 from app.database import utcnow
 from app.demo import images
 from app.demo.generator import LOW_STOCK_THRESHOLD, ProductDraft, draft_products
 from app.demo.wordlists import DEPARTMENTS, FIRST_NAMES, LAST_NAMES, MERCHANTS
-from app.inventory.models import StockItem, StockLedgerEntry, StockReason
+from app.inventory.models import StockItem, StockLedgerEntry, StockReason, StockReservation
 from app.media.services import StoredImage
 from app.merchants.models import Merchant
 from app.merchants.services import create_merchant
+from app.orders.models import Fulfilment, Order, OrderEvent, OrderLine
+from app.payments.models import Payment, Refund, WebhookEvent
+from app.platform.models import OutboxEvent, ProcessedEvent
 from app.search.services import refresh_vocabulary
 
 DEMO_DOMAIN = "example.com"
@@ -115,6 +119,18 @@ SEQUENCED_TABLES = (
     StockLedgerEntry.__table__,
 )
 RESET_ORDER = (
+    Refund.__table__,
+    Payment.__table__,
+    WebhookEvent.__table__,
+    OrderEvent.__table__,
+    OrderLine.__table__,
+    Fulfilment.__table__,
+    Order.__table__,
+    StockReservation.__table__,
+    ProcessedEvent.__table__,
+    OutboxEvent.__table__,
+    PromotionRedemption.__table__,
+    Promotion.__table__,
     StockLedgerEntry.__table__,
     StockItem.__table__,
     ProductImage.__table__,
@@ -144,6 +160,7 @@ class SeedSummary:
     admin_email: str = ADMIN_EMAIL
     staff: list[tuple[str, str]] = field(default_factory=list)
     customer_emails: list[str] = field(default_factory=list)
+    promo_codes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -244,6 +261,7 @@ def seed_store(
     category_ids, root_category_ids = create_categories(session)
     summary.categories = len(category_ids) + len(DEPARTMENTS)
     create_accounts(session, rng, merchants, password_hash, customers, now, summary)
+    create_promotions(session, now, summary)
     merchants_by_department: dict[str, list[int]] = {}
     for profile, merchant in zip(MERCHANTS, merchants, strict=True):
         if profile.active:
@@ -269,6 +287,23 @@ def seed_store(
     session.commit()
     analyze(session)
     return summary
+
+
+def create_promotions(session: Session, now: datetime, summary: SeedSummary) -> None:
+    """Two promo codes to try at checkout: 10 % off from $50, and $5 off for the first 100."""
+    session.add_all(
+        [
+            Promotion(code="SAVE10", kind=DiscountKind.PERCENT, value=1000, minimum_spend=5000),
+            Promotion(
+                code="WELCOME5",
+                kind=DiscountKind.FIXED,
+                value=500,
+                usage_limit=100,
+                expires_at=now + timedelta(days=90),
+            ),
+        ]
+    )
+    summary.promo_codes = ["SAVE10 (10% off orders from $50)", "WELCOME5 ($5 off, first 100)"]
 
 
 def create_merchants(session: Session, now: datetime, summary: SeedSummary) -> list[Merchant]:
