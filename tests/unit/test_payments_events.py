@@ -1,0 +1,164 @@
+"""Webhook events: Stripe signatures verified (computed here by hand), events mapped to kinds."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+
+from app.payments.gateways import (
+    EventKind,
+    GatewayEvent,
+    InvalidSignature,
+    MalformedEvent,
+    event_from_stripe,
+    verified_event,
+)
+
+SECRET = "whsec_unit_test_secret"
+
+
+def sign(payload: bytes, secret: str = SECRET, timestamp: int | None = None) -> str:
+    """A Stripe-Signature header: t=<unix time>,v1=HMAC-SHA256(secret, "<t>.<payload>")."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signed = f"{timestamp}.".encode() + payload
+    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def event(event_type: str, payment_object: dict) -> dict:
+    return {
+        "id": "evt_1",
+        "object": "event",
+        "type": event_type,
+        "data": {"object": payment_object},
+    }
+
+
+SESSION = {
+    "id": "cs_test_1",
+    "object": "checkout.session",
+    "payment_intent": "pi_1",
+    "client_reference_id": "MP-1001",
+    "metadata": {"reference": "MP-1001"},
+    "amount_total": 2500,
+    "currency": "usd",
+    "payment_status": "paid",
+}
+INTENT = {
+    "id": "pi_1",
+    "object": "payment_intent",
+    "amount": 2500,
+    "currency": "usd",
+    "metadata": {"reference": "MP-1001"},
+    "last_payment_error": {"message": "Your card was declined."},
+}
+
+
+def test_a_correctly_signed_event_is_read():
+    payload = json.dumps(event("checkout.session.completed", SESSION)).encode()
+    assert verified_event(payload, sign(payload), SECRET)["data"]["object"]["id"] == "cs_test_1"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        pytest.param(lambda payload: sign(payload, secret="whsec_someone_else"), id="forged"),
+        pytest.param(lambda payload: sign(payload, timestamp=int(time.time()) - 301), id="stale"),
+        pytest.param(lambda payload: sign(payload + b" "), id="tampered"),
+        pytest.param(lambda payload: "", id="missing"),
+        pytest.param(lambda payload: "v1=abc", id="garbled"),
+    ],
+)
+def test_a_signature_that_does_not_verify_is_refused(header):
+    payload = json.dumps(event("checkout.session.completed", SESSION)).encode()
+    with pytest.raises(InvalidSignature):
+        verified_event(payload, header(payload), SECRET)
+
+
+def test_a_signature_just_inside_the_tolerance_is_accepted():
+    payload = json.dumps(event("checkout.session.completed", SESSION)).encode()
+    assert verified_event(payload, sign(payload, timestamp=int(time.time()) - 280), SECRET)
+
+
+@pytest.mark.parametrize("payload", [b"not json", b"[1, 2]", b"\xff\xfe"])
+def test_a_signed_body_that_is_not_an_event_is_malformed(payload):
+    with pytest.raises(MalformedEvent):
+        verified_event(payload, sign(payload), SECRET)
+
+
+def test_checkout_completed_and_paid_is_a_success():
+    assert event_from_stripe(event("checkout.session.completed", SESSION)) == GatewayEvent(
+        event_id="evt_1",
+        kind=EventKind.SUCCEEDED,
+        session_id="cs_test_1",
+        payment_id="pi_1",
+        reference="MP-1001",
+        amount=2500,
+        currency="USD",
+        message="",
+        event_type="checkout.session.completed",
+    )
+
+
+def test_checkout_completed_but_unpaid_waits_for_the_async_result():
+    unpaid = {**SESSION, "payment_status": "unpaid", "payment_intent": None}
+    assert event_from_stripe(event("checkout.session.completed", unpaid)).kind == "ignored"
+    later = event_from_stripe(event("checkout.session.async_payment_succeeded", SESSION))
+    assert (later.kind, later.session_id, later.amount) == ("succeeded", "cs_test_1", 2500)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "payment_object", "message"),
+    [
+        ("checkout.session.async_payment_failed", SESSION, "The payment did not go through."),
+        ("checkout.session.expired", SESSION, "The payment session expired."),
+        ("payment_intent.payment_failed", INTENT, "Your card was declined."),
+        (
+            "payment_intent.payment_failed",
+            {**INTENT, "last_payment_error": None},
+            "The payment did not go through.",
+        ),
+    ],
+)
+def test_failures_carry_a_message_for_the_shopper(event_type, payment_object, message):
+    mapped = event_from_stripe(event(event_type, payment_object))
+    assert (mapped.kind, mapped.message, mapped.reference) == ("failed", message, "MP-1001")
+
+
+def test_a_payment_intent_failure_names_the_intent_not_a_session():
+    mapped = event_from_stripe(event("payment_intent.payment_failed", INTENT))
+    assert (mapped.session_id, mapped.payment_id, mapped.amount) == ("", "pi_1", 2500)
+
+
+def test_a_charge_refund_is_reported_with_the_refunded_amount():
+    charge = {"id": "ch_1", "payment_intent": "pi_1", "amount_refunded": 700, "currency": "usd"}
+    mapped = event_from_stripe(event("charge.refunded", charge))
+    assert (mapped.kind, mapped.payment_id, mapped.amount) == ("refunded", "pi_1", 700)
+
+
+def test_other_event_types_are_ignored():
+    mapped = event_from_stripe(event("customer.created", {"id": "cus_1"}))
+    assert (mapped.kind, mapped.event_id, mapped.event_type) == (
+        "ignored",
+        "evt_1",
+        "customer.created",
+    )
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"type": "checkout.session.completed", "data": {"object": SESSION}},
+        {"id": "evt_1", "type": "checkout.session.completed", "data": {}},
+        {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": "cs_1"}},
+        event("checkout.session.completed", {**SESSION, "amount_total": "2500"}),
+        event("checkout.session.completed", {**SESSION, "client_reference_id": 7}),
+    ],
+)
+def test_an_event_missing_what_we_need_is_malformed(broken):
+    with pytest.raises(MalformedEvent):
+        event_from_stripe(broken)
