@@ -59,10 +59,11 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts
     from app.catalog.views import bp as catalog
     from app.media.views import bp as media
+    from app.payments.views import bp as payments
     from app.platform.views import bp as platform
     from app.search.views import bp as search
 
-    for blueprint in (platform, catalog, search, accounts, media):
+    for blueprint in (platform, catalog, search, accounts, media, payments):
         app.register_blueprint(blueprint)
 
 

@@ -84,6 +84,13 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "SITE_URL": env.get("SITE_URL", "").rstrip("/"),
         "TRUSTED_HOSTS": trusted_hosts(env) if production else None,
         "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": env.get("STRIPE_API_BASE", "https://api.stripe.com"),
+        "STRIPE_TIMEOUT_SECONDS": float(env.get("STRIPE_TIMEOUT_SECONDS", "10")),
+        "TEST_GATEWAY_WEBHOOK_SECRET": env.get("TEST_GATEWAY_WEBHOOK_SECRET", ""),
+        "TEST_GATEWAY_IN_PRODUCTION": env.get("TEST_GATEWAY_IN_PRODUCTION", "0").lower()
+        in {"1", "true", "yes", "on"},
         "SHIPPING_PROVIDER": env.get("SHIPPING_PROVIDER", "table"),
         "SHIPPING_TIMEOUT_SECONDS": float(env.get("SHIPPING_TIMEOUT_SECONDS", "3")),
         "SHIPPING_RATES_FILE": env.get("SHIPPING_RATES_FILE", ""),

@@ -1,0 +1,490 @@
+"""Stripe through its SDK against a local stand-in for its API; webhooks with real signatures."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+import pytest
+
+from app import create_app
+from app.money import Money
+from app.orders.models import Order
+from app.payments import services
+from app.payments.gateways import CheckoutRequest, GatewayError
+from app.payments.models import Payment, PaymentStatus
+from app.payments.stripe_gateway import StripeGateway
+from app.platform import outbox
+from tests.support.buying import events_named
+from tests.support.fixtures import SeparateRequestsClient, settings_for_tests
+
+API_KEY = "sk_test_51standin"
+WEBHOOK_SECRET = "whsec_standin_endpoint_secret"
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+SESSION_RESPONSE = {
+    "id": "cs_test_a1",
+    "object": "checkout.session",
+    "url": "https://checkout.stripe.com/c/pay/cs_test_a1",
+    "payment_intent": None,
+    "payment_status": "unpaid",
+}
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    params: dict[str, str]
+
+
+@dataclass
+class StripeStandIn:
+    """A tiny HTTP server that answers like Stripe's API and records what the SDK sent."""
+
+    base_url: str = ""
+    requests: list[Recorded] = field(default_factory=list)
+    responses: list[tuple[int, dict]] = field(default_factory=list)
+
+
+@pytest.fixture()
+def stripe_api():
+    standin = StripeStandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+            params = {key: values[0] for key, values in parse_qs(body).items()}
+            standin.requests.append(Recorded(self.command, self.path, dict(self.headers), params))
+            status, answer = standin.responses.pop(0)
+            data = json.dumps(answer).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Request-Id", "req_standin")
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    standin.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield standin
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def handed(monkeypatch):
+    """Event ids handed to the queue after commit (the deliver job is another context's test)."""
+    ids: list[int] = []
+    monkeypatch.setattr(outbox, "enqueue", lambda job, event_id: ids.append(event_id))
+    return ids
+
+
+def stripe_gateway(standin: StripeStandIn, **options) -> StripeGateway:
+    return StripeGateway(
+        API_KEY,
+        WEBHOOK_SECRET,
+        api_base=standin.base_url,
+        max_network_retries=0,
+        clock=lambda: NOW,
+        **options,
+    )
+
+
+def request(**changes) -> CheckoutRequest:
+    values = dict(
+        reference="MP-1001",
+        amount=Money(2500, "USD"),
+        description="2 items from Ada's Shop",
+        customer_email="ada@example.com",
+        success_url="https://shop.example/checkout/done/MP-1001",
+        cancel_url="https://shop.example/cart",
+        idempotency_key="pay-MP-1001",
+        expires_at=NOW + timedelta(minutes=15),
+    )
+    return CheckoutRequest(**(values | changes))
+
+
+def make_order(session, number: str = "MP-1001", total: int = 2500) -> Order:
+    order = Order(
+        number=number,
+        checkout_token=f"token-{number}",
+        email="ada@example.com",
+        currency="USD",
+        subtotal_amount=total,
+        total_amount=total,
+        shipping_address={},
+        reserved_until=datetime.now(UTC) + timedelta(minutes=15),
+    )
+    session.add(order)
+    session.flush()
+    return order
+
+
+def test_a_checkout_session_is_created_with_our_key_amount_and_reference(stripe_api):
+    stripe_api.responses.append((200, SESSION_RESPONSE))
+
+    hosted = stripe_gateway(stripe_api).create_session(request())
+
+    assert (hosted.session_id, hosted.redirect_url) == (
+        "cs_test_a1",
+        "https://checkout.stripe.com/c/pay/cs_test_a1",
+    )
+    [sent] = stripe_api.requests
+    assert (sent.method, sent.path) == ("POST", "/v1/checkout/sessions")
+    assert sent.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert sent.headers["Idempotency-Key"] == "pay-MP-1001"
+    assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert sent.params == {
+        "mode": "payment",
+        "line_items[0][quantity]": "1",
+        "line_items[0][price_data][currency]": "usd",
+        "line_items[0][price_data][unit_amount]": "2500",
+        "line_items[0][price_data][product_data][name]": "2 items from Ada's Shop",
+        "client_reference_id": "MP-1001",
+        "metadata[reference]": "MP-1001",
+        "payment_intent_data[metadata][reference]": "MP-1001",
+        "customer_email": "ada@example.com",
+        "success_url": "https://shop.example/checkout/done/MP-1001",
+        "cancel_url": "https://shop.example/cart",
+        "expires_at": str(int((NOW + timedelta(minutes=45)).timestamp())),
+    }
+
+
+def test_a_deadline_inside_stripes_window_is_sent_as_is_and_none_is_left_out(stripe_api):
+    stripe_api.responses += [(200, SESSION_RESPONSE), (200, SESSION_RESPONSE)]
+    gateway = stripe_gateway(stripe_api)
+
+    gateway.create_session(request(expires_at=NOW + timedelta(hours=2)))
+    gateway.create_session(request(expires_at=None, customer_email=""))
+
+    first, second = stripe_api.requests
+    assert first.params["expires_at"] == str(int((NOW + timedelta(hours=2)).timestamp()))
+    assert "expires_at" not in second.params and "customer_email" not in second.params
+
+
+def test_a_refund_names_the_payment_intent_and_carries_our_idempotency_key(stripe_api):
+    stripe_api.responses.append((200, {"id": "re_1", "object": "refund", "status": "succeeded"}))
+
+    refund_id = stripe_gateway(stripe_api).refund(
+        "pi_1", Money(700, "USD"), "refund-MP-1001-cancel", "requested_by_customer"
+    )
+
+    assert refund_id == "re_1"
+    [sent] = stripe_api.requests
+    assert (sent.method, sent.path) == ("POST", "/v1/refunds")
+    assert sent.headers["Authorization"] == f"Bearer {API_KEY}"
+    assert sent.headers["Idempotency-Key"] == "refund-MP-1001-cancel"
+    assert sent.params == {
+        "payment_intent": "pi_1",
+        "amount": "700",
+        "metadata[reason]": "requested_by_customer",
+    }
+
+
+def test_stripe_refusing_a_request_is_a_clear_gateway_error(stripe_api):
+    invalid = {"error": {"type": "invalid_request_error", "message": "Invalid email address."}}
+    stripe_api.responses += [(400, invalid), (401, {"error": {"message": "Invalid API Key."}})]
+    gateway = stripe_gateway(stripe_api)
+
+    with pytest.raises(GatewayError, match="Stripe could not start the payment: Invalid email"):
+        gateway.create_session(request())
+    with pytest.raises(GatewayError) as refused:
+        gateway.refund("pi_1", Money(700, "USD"), "r1", "x")
+    assert (
+        str(refused.value)
+        == "Stripe could not refund the payment right now. Please try again later."
+    )
+
+
+def test_an_unreachable_stripe_is_a_clear_gateway_error():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    gateway = StripeGateway(
+        API_KEY, WEBHOOK_SECRET, api_base=f"http://127.0.0.1:{closed_port}", max_network_retries=0
+    )
+    with pytest.raises(GatewayError, match="We could not reach Stripe"):
+        gateway.create_session(request())
+
+
+def test_start_payment_through_the_configured_stripe_charges_once(app, database, stripe_api):
+    stripe_api.responses.append((200, SESSION_RESPONSE))
+    config = {
+        **app.config,
+        "STRIPE_SECRET_KEY": API_KEY,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STRIPE_API_BASE": stripe_api.base_url,
+    }
+    gateway = services.gateway_from_config(config)
+    order = make_order(database)
+    arguments = dict(
+        order_id=order.id,
+        reference=order.number,
+        amount=Money(2500, "USD"),
+        email=order.email,
+        description="Order MP-1001",
+        success_url="https://shop.example/done",
+        cancel_url="https://shop.example/cart",
+        expires_at=order.reserved_until,
+    )
+
+    payment = services.start_payment(database, gateway, **arguments)
+    database.commit()
+    again = services.start_payment(database, gateway, **arguments)
+
+    assert again.id == payment.id
+    assert (payment.provider, payment.provider_session_id, payment.redirect_url) == (
+        "stripe",
+        "cs_test_a1",
+        "https://checkout.stripe.com/c/pay/cs_test_a1",
+    )
+    assert len(stripe_api.requests) == 1
+
+
+def test_a_gateway_error_leaves_no_payment_after_the_callers_rollback(database, stripe_api):
+    stripe_api.responses.append((500, {"error": {"type": "api_error", "message": "down"}}))
+    order = make_order(database)
+    database.commit()
+
+    with pytest.raises(GatewayError):
+        services.start_payment(
+            database,
+            stripe_gateway(stripe_api),
+            order_id=order.id,
+            reference=order.number,
+            amount=Money(2500, "USD"),
+            email=order.email,
+            description="Order",
+            success_url="https://shop.example/done",
+            cancel_url="https://shop.example/cart",
+            expires_at=None,
+        )
+    database.rollback()
+    assert services.payment_for_order(database, order.id) is None
+
+
+# Webhooks through the Flask app configured for Stripe.
+
+
+@pytest.fixture(scope="module")
+def stripe_app(app, backing_services, tmp_path_factory):
+    """The app with Stripe configured (its API is never called by the webhook endpoint)."""
+    instance = tmp_path_factory.mktemp("stripe-instance")
+    settings = settings_for_tests(
+        backing_services,
+        instance,
+        STRIPE_SECRET_KEY=API_KEY,
+        STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        STRIPE_API_BASE="http://127.0.0.1:9",
+    )
+    stripe_app = create_app(settings)
+    stripe_app.test_client_class = SeparateRequestsClient
+    return stripe_app
+
+
+@pytest.fixture()
+def webhook(stripe_app, database):
+    """Post a payload to the Stripe endpoint with a Stripe-Signature header."""
+    client = stripe_app.test_client()
+
+    def post(payload: bytes, signature: str):
+        return client.post(
+            "/payments/webhooks/stripe",
+            data=payload,
+            headers={"Stripe-Signature": signature, "Content-Type": "application/json"},
+        )
+
+    return post
+
+
+@pytest.fixture()
+def pending(database) -> Payment:
+    """An order's pending Stripe payment, as start_payment leaves it."""
+    order = make_order(database)
+    payment = Payment(
+        order_id=order.id,
+        reference=order.number,
+        provider="stripe",
+        provider_session_id="cs_test_a1",
+        redirect_url=SESSION_RESPONSE["url"],
+        idempotency_key="pay-MP-1001",
+        amount=2500,
+        currency="USD",
+    )
+    database.add(payment)
+    database.commit()
+    return payment
+
+
+def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
+    """Stripe's scheme: t=<unix time>,v1=hex HMAC-SHA256 of "<t>.<payload>" with the secret."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
+    return f"t={timestamp},v1={digest.hexdigest()}"
+
+
+def stripe_event(event_id: str, event_type: str, **changes) -> bytes:
+    if event_type.startswith("payment_intent."):
+        payment_object = {
+            "id": "pi_3abc",
+            "object": "payment_intent",
+            "amount": 2500,
+            "currency": "usd",
+            "metadata": {"reference": "MP-1001"},
+            "last_payment_error": {"message": "Your card has insufficient funds."},
+        }
+    else:
+        payment_object = {
+            "id": "cs_test_a1",
+            "object": "checkout.session",
+            "payment_intent": "pi_3abc",
+            "client_reference_id": "MP-1001",
+            "metadata": {"reference": "MP-1001"},
+            "amount_total": 2500,
+            "currency": "usd",
+            "payment_status": "paid",
+        }
+    event = {
+        "id": event_id,
+        "object": "event",
+        "api_version": "2025-01-27.acacia",
+        "created": int(time.time()),
+        "livemode": False,
+        "type": event_type,
+        "data": {"object": payment_object | changes},
+    }
+    return json.dumps(event).encode()
+
+
+def current(database, payment: Payment) -> Payment:
+    return database.get(Payment, payment.id, populate_existing=True)
+
+
+def test_a_signed_completed_session_marks_the_payment_paid(database, webhook, pending, handed):
+    payload = stripe_event("evt_1", "checkout.session.completed")
+
+    response = webhook(payload, sign(payload))
+
+    assert (response.status_code, response.get_json()["outcome"]) == (200, "succeeded")
+    payment = current(database, pending)
+    assert (payment.status, payment.provider_payment_id) == ("succeeded", "pi_3abc")
+    [processed] = events_named("PaymentProcessed")
+    assert processed.payload["reference"] == "MP-1001"
+    assert handed == [processed.id]
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        pytest.param(lambda payload: sign(payload, secret="whsec_wrong"), id="forged"),
+        pytest.param(lambda payload: sign(payload, timestamp=int(time.time()) - 301), id="stale"),
+        pytest.param(lambda payload: "", id="missing"),
+    ],
+)
+def test_forged_stale_or_unsigned_events_are_refused(database, webhook, pending, signature):
+    payload = stripe_event("evt_1", "checkout.session.completed")
+
+    response = webhook(payload, signature(payload))
+
+    assert response.status_code == 400
+    assert current(database, pending).status == PaymentStatus.PENDING
+    assert events_named("PaymentProcessed") == []
+
+
+def test_a_replayed_event_is_a_duplicate_without_a_second_domain_event(database, webhook, pending):
+    payload = stripe_event("evt_1", "checkout.session.completed")
+
+    first = webhook(payload, sign(payload))
+    replay = webhook(payload, sign(payload))
+
+    assert first.get_json()["outcome"] == "succeeded"
+    assert (replay.status_code, replay.get_json()["outcome"]) == (200, "duplicate")
+    assert len(events_named("PaymentProcessed")) == 1
+
+
+def test_a_failure_delivered_after_the_success_changes_nothing(database, webhook, pending):
+    paid = stripe_event("evt_paid", "checkout.session.completed")
+    failed = stripe_event("evt_failed", "payment_intent.payment_failed")
+
+    webhook(paid, sign(paid))
+    late = webhook(failed, sign(failed))
+
+    assert (late.status_code, late.get_json()["outcome"]) == (200, "unchanged")
+    assert current(database, pending).status == PaymentStatus.SUCCEEDED
+    assert events_named("PaymentFailed") == []
+
+
+def test_a_failed_payment_intent_fails_the_payment_with_stripes_message(database, webhook, pending):
+    failed = stripe_event("evt_failed", "payment_intent.payment_failed")
+
+    assert webhook(failed, sign(failed)).get_json()["outcome"] == "failed"
+
+    payment = current(database, pending)
+    assert (payment.status, payment.failure_message) == (
+        "failed",
+        "Your card has insufficient funds.",
+    )
+    [event] = events_named("PaymentFailed")
+    assert event.payload == {
+        "order_id": payment.order_id,
+        "reference": "MP-1001",
+        "payment_id": payment.id,
+        "amount": 2500,
+        "currency": "USD",
+        "message": "Your card has insufficient funds.",
+    }
+
+
+def test_an_expired_session_fails_the_payment(database, webhook, pending):
+    expired = stripe_event("evt_expired", "checkout.session.expired", payment_status="unpaid")
+
+    assert webhook(expired, sign(expired)).get_json()["outcome"] == "failed"
+    assert current(database, pending).failure_message == "The payment session expired."
+
+
+def test_a_delayed_payment_succeeds_on_its_async_event(database, webhook, pending):
+    unpaid = stripe_event("evt_1", "checkout.session.completed", payment_status="unpaid")
+    later = stripe_event("evt_2", "checkout.session.async_payment_succeeded")
+
+    assert webhook(unpaid, sign(unpaid)).get_json()["outcome"] == "ignored"
+    assert current(database, pending).status == PaymentStatus.PENDING
+    assert webhook(later, sign(later)).get_json()["outcome"] == "succeeded"
+    assert current(database, pending).status == PaymentStatus.SUCCEEDED
+
+
+def test_a_paid_session_for_another_amount_is_not_accepted(database, webhook, pending):
+    wrong = stripe_event("evt_1", "checkout.session.completed", amount_total=2400)
+
+    assert webhook(wrong, sign(wrong)).get_json()["outcome"] == "rejected"
+    assert current(database, pending).status == PaymentStatus.FAILED
+    assert events_named("PaymentProcessed") == []
+    assert len(events_named("PaymentFailed")) == 1
+
+
+def test_other_types_and_malformed_bodies(database, webhook, pending):
+    other = stripe_event("evt_1", "customer.created")
+    garbage = b"{not json"
+
+    assert webhook(other, sign(other)).status_code == 200
+    assert webhook(garbage, sign(garbage)).status_code == 400
+    assert current(database, pending).status == PaymentStatus.PENDING
+
+
+def test_the_test_gateway_page_does_not_exist_when_stripe_is_configured(stripe_app, database):
+    client = stripe_app.test_client()
+    assert client.get("/payments/test/tcs_aaaaaaaaaaaaaaaaaaaaaaaa").status_code == 404
+    assert client.post("/payments/webhooks/test", data=b"{}").status_code == 404
