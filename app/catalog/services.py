@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from app.catalog import rules
 from app.catalog.models import (
@@ -124,6 +125,28 @@ class ProductDetail:
                 if image.variant_id == self.selected.id:
                     return image
         return images[0] if images else None
+
+
+@dataclass(frozen=True)
+class VariantOffer:
+    """A variant as a cart sees it: what it is, who sells it, its price and units for sale.
+
+    `variant_name` is empty when the variant is its product's only one (nothing to choose).
+    """
+
+    variant_id: int
+    product_id: int
+    merchant_id: int
+    merchant_name: str
+    product_name: str
+    product_slug: str
+    variant_name: str
+    sku: str
+    image_key: str | None
+    price: Money
+    weight_grams: int
+    available: int
+    for_sale: bool
 
 
 def create_category(
@@ -469,3 +492,89 @@ def sitemap_entries(session: Session) -> tuple[list[str], list[tuple[str, object
         .limit(50_000)
     ).all()
     return category_slugs, [tuple(row) for row in products]
+
+
+def variant_offers(session: Session, variant_ids: Collection[int]) -> dict[int, VariantOffer]:
+    """The variants with these ids, in one statement; ids that do not exist are left out.
+
+    `for_sale` says whether the product is published and its merchant active; the picture is
+    the variant's own if it has one, else the product's first.
+    """
+    if not variant_ids:
+        return {}
+    siblings = aliased(ProductVariant)
+    sibling_count = (
+        sa.select(sa.func.count(siblings.id))
+        .where(siblings.product_id == ProductVariant.product_id)
+        .scalar_subquery()
+    )
+    image_key = (
+        sa.select(ProductImage.storage_key)
+        .where(ProductImage.product_id == ProductVariant.product_id)
+        .order_by(
+            sa.case((ProductImage.variant_id == ProductVariant.id, 0), else_=1),
+            ProductImage.position,
+            ProductImage.id,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            ProductVariant.id,
+            Product.id,
+            Product.merchant_id,
+            Merchant.name,
+            Product.name,
+            Product.slug,
+            ProductVariant.name,
+            ProductVariant.sku,
+            image_key,
+            ProductVariant.price_amount,
+            ProductVariant.currency,
+            ProductVariant.weight_grams,
+            inventory.variant_available_units(ProductVariant.id),
+            Product.status,
+            Merchant.status,
+            sibling_count,
+        )
+        .join(Product, Product.id == ProductVariant.product_id)
+        .join(Merchant, Merchant.id == Product.merchant_id)
+        .where(ProductVariant.id.in_(sorted(variant_ids)))
+    ).all()
+    offers = {}
+    for (
+        variant_id,
+        product_id,
+        merchant_id,
+        merchant_name,
+        product_name,
+        product_slug,
+        variant_name,
+        sku,
+        image,
+        price_amount,
+        currency,
+        weight_grams,
+        available,
+        product_status,
+        merchant_status,
+        variant_count,
+    ) in rows:
+        offers[variant_id] = VariantOffer(
+            variant_id=variant_id,
+            product_id=product_id,
+            merchant_id=merchant_id,
+            merchant_name=merchant_name,
+            product_name=product_name,
+            product_slug=product_slug,
+            variant_name=variant_name if variant_count > 1 else "",
+            sku=sku,
+            image_key=image,
+            price=Money(price_amount, currency),
+            weight_grams=weight_grams,
+            available=max(int(available), 0),
+            for_sale=product_status == ProductStatus.PUBLISHED
+            and merchant_status == MerchantStatus.ACTIVE,
+        )
+    return offers

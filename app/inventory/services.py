@@ -135,6 +135,16 @@ def low_stock_threshold(product_id_column: sa.ColumnElement[int]) -> sa.ScalarSe
     )
 
 
+def variant_available_units(variant_id_column: sa.ColumnElement[int]) -> sa.ScalarSelect[int]:
+    """A correlated SQL expression: units of the variant in `variant_id_column` still for sale
+    (0 when it has no stock row)."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.max(StockItem.on_hand - StockItem.reserved), 0))
+        .where(StockItem.variant_id == variant_id_column)
+        .scalar_subquery()
+    )
+
+
 def reserve_stock(
     session: Session,
     *,
