@@ -116,6 +116,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "RATELIMIT_DEFAULT": env.get("RATELIMIT_DEFAULT", "600 per minute"),
         "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),
+        "CART_LIFETIME_DAYS": int(env.get("CART_LIFETIME_DAYS", "30")),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
