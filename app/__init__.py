@@ -57,13 +57,14 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per bounded context."""
     from app.accounts.views import bp as accounts
+    from app.cart.views import bp as cart
     from app.catalog.views import bp as catalog
     from app.media.views import bp as media
     from app.payments.views import bp as payments
     from app.platform.views import bp as platform
     from app.search.views import bp as search
 
-    for blueprint in (platform, catalog, search, accounts, media, payments):
+    for blueprint in (platform, catalog, search, accounts, media, cart, payments):
         app.register_blueprint(blueprint)
 
 
