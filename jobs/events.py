@@ -15,6 +15,7 @@ from flask import current_app
 
 from app.checkout import services as checkout
 from app.database import db
+from app.extensions import redis_client
 from app.inventory import services as inventory
 from app.merchants.services import contact_emails
 from app.notifications.dispatch import queue_email
@@ -81,7 +82,7 @@ def refund_cancelled(session, payload: dict) -> None:
         return
     payments.refund_payment(
         session,
-        payments.gateway_from_config(current_app.config),
+        payments.gateway_from_config(current_app.config, redis_client(current_app)),
         order_id=payload["order_id"],
         amount=payload["refund_amount"],
         reason="requested_by_customer",

@@ -70,3 +70,14 @@ def test_unexpected_error_renders_the_500_page(app, database):
 
     assert response.status_code == 500
     assert "Something went wrong" in response.get_data(as_text=True)
+
+
+def test_with_stripe_forms_may_post_to_its_hosted_checkout(backing_services, tmp_path):
+    from app import create_app
+    from tests.support.fixtures import settings_for_tests
+
+    stripe_app = create_app(
+        settings_for_tests(backing_services, tmp_path, STRIPE_SECRET_KEY="sk_test_x")
+    )
+    policy = stripe_app.test_client().get("/robots.txt").headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com" in policy
