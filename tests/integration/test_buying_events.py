@@ -1,0 +1,181 @@
+"""The order flow through its events: payment, decline, cancel and expiry, each applied once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import current_app
+
+from app.checkout import services as checkout
+from app.checkout.models import DiscountKind, Promotion
+from app.database import utcnow
+from app.extensions import redis_client
+from app.inventory.models import StockReservation
+from app.money import Money
+from app.orders import services as orders
+from app.orders.models import Order, OrderStatus
+from app.payments import services as payments
+from app.payments.models import Payment, PaymentStatus, Refund
+from app.platform.models import OutboxEvent
+from jobs import events
+from tests.support.buying import ledger_totals, new_order, stock
+from tests.support.factories import make_merchant, make_product
+
+PAYS = "4242424242424242"
+DECLINED = "4000000000000002"
+
+
+@pytest.fixture()
+def shop(app, database):
+    """Two products from two merchants that have contact emails."""
+    first = make_merchant()
+    second = make_merchant()
+    first.contact_email, second.contact_email = "shop1@example.com", "shop2@example.com"
+    database.commit()
+    return (make_product(merchant=first, stock=5), make_product(merchant=second, stock=5))
+
+
+def gateway():
+    return payments.gateway_from_config(current_app.config, redis_client(current_app))
+
+
+def place_and_pay(database, products, card: str, token: str = "tok") -> Order:
+    order, _ = orders.place_order(database, new_order(token, [(p, 2) for p in products]))
+    database.commit()
+    with current_app.test_request_context(base_url="http://shop.test"):
+        payment = payments.start_payment(
+            database,
+            gateway(),
+            order_id=order.id,
+            reference=order.number,
+            amount=Money(order.total_amount, order.currency),
+            email=order.email,
+            description=f"Order {order.number}",
+            success_url="http://shop.test/done",
+            cancel_url="http://shop.test/review",
+            expires_at=order.reserved_until,
+        )
+        database.flush()
+    database.commit()
+    payments.pay_builtin_checkout(database, gateway(), payment.provider_session_id, card)
+    database.commit()
+    return database.get(Order, order.id, populate_existing=True)
+
+
+def mails(outbox) -> list[str]:
+    return sorted(path.read_text() for path in outbox.glob("*.eml"))
+
+
+def subjects(outbox) -> list[str]:
+    return sorted(
+        line.removeprefix("Subject: ")
+        for text in mails(outbox)
+        for line in text.splitlines()
+        if line.startswith("Subject: ")
+    )
+
+
+def redeliver_everything(database) -> None:
+    database.execute(sa.update(OutboxEvent).values(delivered_at=None))
+    database.commit()
+    for event_id in database.scalars(sa.select(OutboxEvent.id).order_by(OutboxEvent.id)).all():
+        events.deliver(event_id)
+
+
+def test_paying_commits_stock_and_sends_every_email_once(database, shop, outbox):
+    order = place_and_pay(database, shop, PAYS)
+
+    assert order.status == OrderStatus.PAID
+    for product in shop:
+        assert stock(product.variants[0].id) == (3, 0)
+    assert subjects(outbox) == sorted(
+        [
+            f"Order {order.number} confirmed",
+            f"New order {order.number}: 1 item(s) to ship",
+            f"New order {order.number}: 1 item(s) to ship",
+        ]
+    )
+    confirmation = next(text for text in mails(outbox) if "confirmed" in text)
+    assert f"/orders/{order.number}?key=" in confirmation
+
+    before = mails(outbox)
+    redeliver_everything(database)
+    assert mails(outbox) == before
+    for product in shop:
+        assert stock(product.variants[0].id) == (3, 0)
+        assert ledger_totals(product.variants[0].id) == (3, 0)
+
+
+def test_a_declined_card_frees_the_stock_and_tells_the_shopper(database, shop, outbox):
+    order = place_and_pay(database, shop, DECLINED)
+
+    assert order.status == OrderStatus.PAYMENT_FAILED
+    for product in shop:
+        assert stock(product.variants[0].id) == (5, 0)
+    assert subjects(outbox) == [f"Payment for order {order.number} did not go through"]
+    assert "Your card was declined." in mails(outbox)[0]
+
+
+def test_cancelling_a_paid_order_refunds_and_restocks_once(database, shop, outbox):
+    order = place_and_pay(database, shop, PAYS)
+
+    orders.cancel_order(database, order.id)
+    database.commit()
+
+    order = database.get(Order, order.id, populate_existing=True)
+    assert order.status == OrderStatus.REFUNDED
+    assert order.refunded_amount == order.total_amount
+    refund = database.scalar(sa.select(Refund))
+    assert refund.amount == order.total_amount
+    assert database.scalar(sa.select(Payment.status)) == PaymentStatus.REFUNDED
+    for product in shop:
+        assert stock(product.variants[0].id) == (5, 0)
+    assert f"Order {order.number} cancelled" in subjects(outbox)
+    assert f"Refund for order {order.number}" in subjects(outbox)
+
+    redeliver_everything(database)
+    assert database.scalar(sa.select(sa.func.count(Refund.id))) == 1
+    for product in shop:
+        assert ledger_totals(product.variants[0].id) == (5, 0)
+
+
+def test_expired_reservations_are_released_and_the_promo_use_returned(database, shop):
+    database.add(Promotion(code="ONCE", kind=DiscountKind.FIXED, value=100, usage_limit=1))
+    order, _ = orders.place_order(database, new_order("exp", [(shop[0], 2)]))
+    checkout.redeem_promotion(database, "ONCE", order.number)
+    database.commit()
+    past = utcnow() - timedelta(minutes=1)
+    database.execute(sa.update(Order).values(reserved_until=past))
+    database.execute(sa.update(StockReservation).values(expires_at=past))
+    database.commit()
+
+    assert events.release_expired_reservations() == 1
+    assert events.release_expired_reservations() == 0
+
+    assert database.get(Order, order.id, populate_existing=True).status == OrderStatus.EXPIRED
+    assert stock(shop[0].variants[0].id) == (5, 0)
+    assert database.scalar(sa.select(Promotion.times_used)) == 0
+
+
+def test_a_failing_handler_leaves_the_event_for_a_retry(database, shop, monkeypatch):
+    order, _ = orders.place_order(database, new_order("fail", [(shop[0], 1)]))
+    database.commit()
+    orders.cancel_order(database, order.id)
+    database.commit()
+    cancelled = database.scalar(sa.select(OutboxEvent).where(OutboxEvent.name == "OrderCancelled"))
+    assert cancelled.delivered_at is not None
+    database.execute(sa.update(OutboxEvent).values(delivered_at=None))
+    database.commit()
+
+    def broken(session, payload):
+        raise RuntimeError("mail server down")
+
+    monkeypatch.setitem(events.HANDLERS, "OrderCancelled", (broken,))
+    with pytest.raises(RuntimeError):
+        events.deliver(cancelled.id)
+    failed = database.get(OutboxEvent, cancelled.id, populate_existing=True)
+    assert failed.delivered_at is None
+    assert failed.attempts == 1
+    assert "mail server down" in failed.last_error
