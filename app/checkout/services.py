@@ -33,6 +33,10 @@ class CheckoutProblem(Exception):
     """Something the shopper must fix before the order can be placed (a clear message)."""
 
 
+class OrderChanged(CheckoutProblem):
+    """The cart, prices or totals moved since the shopper reviewed them."""
+
+
 class PromoCodeRejected(CheckoutProblem):
     """The promo code does not apply (unknown, expired, used up, below the minimum spend)."""
 
@@ -70,6 +74,25 @@ class CheckoutSummary:
     @property
     def shipping_chosen(self) -> bool:
         return all(choice.chosen for choice in self.shipments)
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything the shopper agrees to: lines, prices, shipping, totals.
+
+        The review page sends it with "Place order"; an order is only placed if it still matches,
+        so a cart that changed in between (a price, a line sold out) is shown again first.
+        """
+        basis = [
+            self.currency,
+            [
+                [line.variant_id, line.quantity, line.unit_price.amount]
+                for choice in self.shipments
+                for line in choice.group.lines
+            ],
+            [choice.chosen["rate_id"] if choice.chosen else "" for choice in self.shipments],
+            [self.subtotal, self.discount, self.shipping, self.tax, self.total],
+        ]
+        return hashlib.sha256(json.dumps(basis).encode()).hexdigest()[:32]
 
 
 def contact_problems(email: str, fields: AddressFields) -> dict[str, list[str]]:
@@ -265,17 +288,21 @@ def place_order(
     cart: CartView,
     state: CheckoutState,
     user_id: int | None,
+    reviewed: str | None = None,
 ) -> Order:
     """Place the order: re-check everything, redeem the promo code and reserve the stock.
 
-    Idempotent by the checkout token: a replay returns the order already placed. The caller
-    commits; on CheckoutProblem or InsufficientStock it must roll back.
+    Idempotent by the checkout token: a replay returns the order already placed. `reviewed` is
+    the fingerprint of the summary the shopper saw; if the order would differ, nothing is placed.
+    The caller commits; on CheckoutProblem or InsufficientStock it must roll back.
     """
     existing = orders.order_for_token(session, state.token)
     if existing is not None:
         return existing
     _check_ready(cart, state)
     summary = summarize(session, config, cart, state)
+    if reviewed is not None and reviewed != summary.fingerprint:
+        raise OrderChanged("Your order changed since you reviewed it. Check it and place it again.")
     if state.promo_code and not summary.discount:
         find_promotion(session, state.promo_code, summary.subtotal)
     order, created = orders.place_order(session, _new_order(cart, state, summary, user_id, config))
