@@ -349,6 +349,14 @@ def _with_details() -> sa.Select:
     )
 
 
+def order_by_number(session: Session, number: str) -> Order:
+    """An order by its number, with its details; the caller checks who may see it (access key)."""
+    order = session.scalar(_with_details().where(Order.number == number))
+    if order is None:
+        raise OrderNotFound(number)
+    return order
+
+
 def order_for_user(session: Session, user_id: int, number: str) -> Order:
     """One of this user's orders by number; OrderNotFound for anyone else's."""
     order = session.scalar(_with_details().where(Order.number == number, Order.user_id == user_id))
