@@ -59,12 +59,14 @@ def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts
     from app.cart.views import bp as cart
     from app.catalog.views import bp as catalog
+    from app.checkout.views import bp as checkout
     from app.media.views import bp as media
+    from app.orders.views import bp as orders
     from app.payments.views import bp as payments
     from app.platform.views import bp as platform
     from app.search.views import bp as search
 
-    for blueprint in (platform, catalog, search, accounts, media, cart, payments):
+    for blueprint in (platform, catalog, search, accounts, media, cart, payments, checkout, orders):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,28 @@
+"""Order forms: the guest lookup and the cancel button."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired
+
+from app.accounts.forms import at_most, email_field, strip
+
+ORDER_NUMBER_MAX = 20
+
+
+class OrderLookupForm(FlaskForm):
+    """Find a guest order by its number and the email it was placed with."""
+
+    number = StringField(
+        "Order number",
+        filters=[strip],
+        validators=[DataRequired("Enter the order number."), at_most(ORDER_NUMBER_MAX)],
+    )
+    email = email_field()
+
+
+class CancelOrderForm(FlaskForm):
+    """Cancel an order; guests carry the order's access key."""
+
+    key = HiddenField()
