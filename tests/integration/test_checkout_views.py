@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from app import create_app
 from app.accounts import services as accounts
 from app.accounts.rules import AddressFields
+from app.cart.services import CartLine, CartView
 from app.checkout.models import DiscountKind, Promotion
 from app.checkout.views import short_stock_message
 from app.database import utcnow
 from app.extensions import limiter
 from app.inventory import services as inventory
 from app.inventory.services import ShortLine
+from app.money import Money
 from app.orders.models import Order, OrderStatus
 from app.orders.rules import access_key
 from app.payments.models import Payment
@@ -510,23 +512,35 @@ def test_a_product_sold_out_before_placing_is_named_and_nothing_is_ordered(clien
     assert stock(shop["tee"].variants[0].id) == (5, 0)
 
 
-def test_the_short_stock_message_names_every_short_line(shop):
-    class Cart:
-        def __init__(self, lines):
-            self.lines = lines
+def cart_of(*products: tuple[str, int]) -> CartView:
+    """A cart of one-variant products, as the cart services describe it."""
+    return CartView(
+        tuple(
+            CartLine(
+                variant_id=variant_id,
+                product_id=variant_id,
+                merchant_id=1,
+                merchant_name="Juniper & Oak",
+                product_name=name,
+                product_slug=name.lower().replace(" ", "-"),
+                variant_name="",
+                sku=f"SKU-{variant_id}",
+                image_key=None,
+                unit_price=Money(1000, "USD"),
+                quantity=3,
+                available=3,
+                weight_grams=200,
+            )
+            for name, variant_id in products
+        )
+    )
 
-        def line(self, variant_id):
-            return self.lines.get(variant_id)
 
-    class Line:
-        def __init__(self, title):
-            self.title = title
-
-    tee, mug = shop["tee"].variants[0].id, shop["mug"].variants[0].id
-    cart = Cart({tee: Line("Pocket Tee"), mug: Line("Stoneware Mug")})
+def test_the_short_stock_message_names_every_short_line():
+    cart = cart_of(("Pocket Tee", 11), ("Stoneware Mug", 12))
 
     message = short_stock_message(
-        [ShortLine(tee, requested=3, available=1), ShortLine(mug, requested=2, available=0)], cart
+        [ShortLine(11, requested=3, available=1), ShortLine(12, requested=2, available=0)], cart
     )
 
     assert message == (
