@@ -7,7 +7,6 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from wsgiref.types import WSGIApplication
 
 import pytest
 from flask import Flask
@@ -40,22 +39,6 @@ class QuietHandler(WSGIRequestHandler):
         """Stay silent; failures show up in the tests' own assertions."""
 
 
-def close_when_sent(app: WSGIApplication) -> WSGIApplication:
-    """Close each response (running the jobs queued "after the response") once its last chunk is
-    written: werkzeug's server skips close() when the browser resets the connection after
-    reading a response, as Chromium does after some redirects, and those jobs would be lost."""
-
-    def serve(environ, start_response) -> Iterator[bytes]:
-        body = app(environ, start_response)
-        try:
-            yield from body
-        finally:
-            if hasattr(body, "close"):
-                body.close()
-
-    return serve
-
-
 @pytest.fixture(scope="session")
 def live_app(app, backing_services, tmp_path_factory) -> Flask:
     """The app as a browser meets it: same migrated database as `app`, but CSRF switched on."""
@@ -76,7 +59,7 @@ def live_server(live_app, store) -> Iterator[str]:
     Yields the base URL.
     """
     server: BaseWSGIServer = make_server(
-        "127.0.0.1", 0, close_when_sent(live_app), threaded=True, request_handler=QuietHandler
+        "127.0.0.1", 0, live_app, threaded=True, request_handler=QuietHandler
     )
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()

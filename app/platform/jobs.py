@@ -6,7 +6,7 @@ import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
@@ -55,17 +55,42 @@ def run_inline(app: Flask, func: Callable[..., Any], args: tuple) -> None:
 
 
 def run_pending_jobs(response):
-    """After the request: run the jobs it queued once the response has been sent."""
+    """After the request: run the jobs it queued once the response has been sent (once, even if
+    the response is closed twice)."""
     pending = g.pop("pending_jobs", None)
     if pending:
         app = current_app._get_current_object()
-        response.call_on_close(lambda: [run_inline(app, func, args) for func, args in pending])
+
+        def drain() -> None:
+            while pending:
+                func, args = pending.pop(0)
+                run_inline(app, func, args)
+
+        response.call_on_close(drain)
     return response
 
 
+def close_when_sent(wsgi_app: Callable) -> Callable:
+    """Close each response (running the jobs queued "after the response") once its last chunk is
+    written: werkzeug's server skips close() when the browser resets the connection after
+    reading a response, as Chromium does after some redirects, and those jobs would be lost."""
+
+    def serve(environ, start_response) -> Iterator[bytes]:
+        body = wsgi_app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
+
+
 def init_app(app: Flask) -> None:
-    """Install the after-request hook that drains in-process jobs."""
+    """Install the after-request hook that drains in-process jobs (and make sure it runs)."""
     app.after_request(run_pending_jobs)
+    if not app.config["REDIS_URL"] or app.config.get("JOBS_INLINE"):
+        app.wsgi_app = close_when_sent(app.wsgi_app)
 
 
 PERIODIC_JOBS = (
