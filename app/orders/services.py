@@ -158,10 +158,11 @@ def _new_order(new: NewOrder) -> Order:
 
 
 def _add_lines(session: Session, order: Order, new: NewOrder) -> None:
+    """One fulfilment per merchant with its lines, written in one flush (batched inserts)."""
     for shipment in new.shipments:
         lines = [line for line in new.lines if line.merchant_id == shipment.merchant_id]
         fulfilment = Fulfilment(
-            order_id=order.id,
+            order=order,
             merchant_id=shipment.merchant_id,
             merchant_name=shipment.merchant_name,
             subtotal_amount=sum(line.unit_price * line.quantity for line in lines),
@@ -170,12 +171,10 @@ def _add_lines(session: Session, order: Order, new: NewOrder) -> None:
             shipping_label=shipment.label,
             weight_grams=shipment.weight_grams,
         )
-        session.add(fulfilment)
-        session.flush()
         session.add_all(
             OrderLine(
-                order_id=order.id,
-                fulfilment_id=fulfilment.id,
+                order=order,
+                fulfilment=fulfilment,
                 variant_id=line.variant_id,
                 product_id=line.product_id,
                 merchant_id=line.merchant_id,
