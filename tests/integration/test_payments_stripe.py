@@ -5,13 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -25,6 +21,7 @@ from app.payments.stripe_gateway import StripeGateway
 from app.platform import outbox
 from tests.support.buying import events_named
 from tests.support.fixtures import SeparateRequestsClient, settings_for_tests
+from tests.support.stand_in import StandIn, refusing_base_url, serving
 
 API_KEY = "sk_test_51standin"
 WEBHOOK_SECRET = "whsec_standin_endpoint_secret"
@@ -38,51 +35,11 @@ SESSION_RESPONSE = {
 }
 
 
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    params: dict[str, str]
-
-
-@dataclass
-class StripeStandIn:
-    """A tiny HTTP server that answers like Stripe's API and records what the SDK sent."""
-
-    base_url: str = ""
-    requests: list[Recorded] = field(default_factory=list)
-    responses: list[tuple[int, dict]] = field(default_factory=list)
-
-
 @pytest.fixture()
-def stripe_api():
-    standin = StripeStandIn()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-            params = {key: values[0] for key, values in parse_qs(body).items()}
-            standin.requests.append(Recorded(self.command, self.path, dict(self.headers), params))
-            status, answer = standin.responses.pop(0)
-            data = json.dumps(answer).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Request-Id", "req_standin")
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    standin.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield standin
-    server.shutdown()
-    server.server_close()
+def stripe_api() -> Iterator[StandIn]:
+    """A local HTTP server on 127.0.0.1 answering like Stripe's API with the queued answers."""
+    with serving() as stand_in:
+        yield stand_in
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +50,7 @@ def handed(monkeypatch):
     return ids
 
 
-def stripe_gateway(standin: StripeStandIn, **options) -> StripeGateway:
+def stripe_gateway(standin: StandIn, **options) -> StripeGateway:
     return StripeGateway(
         API_KEY,
         WEBHOOK_SECRET,
@@ -135,7 +92,7 @@ def make_order(session, number: str = "MP-1001", total: int = 2500) -> Order:
 
 
 def test_a_checkout_session_is_created_with_our_key_amount_and_reference(stripe_api):
-    stripe_api.responses.append((200, SESSION_RESPONSE))
+    stripe_api.queue_json(200, SESSION_RESPONSE)
 
     hosted = stripe_gateway(stripe_api).create_session(request())
 
@@ -143,12 +100,12 @@ def test_a_checkout_session_is_created_with_our_key_amount_and_reference(stripe_
         "cs_test_a1",
         "https://checkout.stripe.com/c/pay/cs_test_a1",
     )
-    [sent] = stripe_api.requests
+    [sent] = stripe_api.received
     assert (sent.method, sent.path) == ("POST", "/v1/checkout/sessions")
-    assert sent.headers["Authorization"] == f"Bearer {API_KEY}"
-    assert sent.headers["Idempotency-Key"] == "pay-MP-1001"
-    assert sent.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert sent.params == {
+    assert sent.headers["authorization"] == f"Bearer {API_KEY}"
+    assert sent.headers["idempotency-key"] == "pay-MP-1001"
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert sent.form() == {
         "mode": "payment",
         "line_items[0][quantity]": "1",
         "line_items[0][price_data][currency]": "usd",
@@ -165,30 +122,31 @@ def test_a_checkout_session_is_created_with_our_key_amount_and_reference(stripe_
 
 
 def test_a_deadline_inside_stripes_window_is_sent_as_is_and_none_is_left_out(stripe_api):
-    stripe_api.responses += [(200, SESSION_RESPONSE), (200, SESSION_RESPONSE)]
+    stripe_api.queue_json(200, SESSION_RESPONSE)
+    stripe_api.queue_json(200, SESSION_RESPONSE)
     gateway = stripe_gateway(stripe_api)
 
     gateway.create_session(request(expires_at=NOW + timedelta(hours=2)))
     gateway.create_session(request(expires_at=None, customer_email=""))
 
-    first, second = stripe_api.requests
-    assert first.params["expires_at"] == str(int((NOW + timedelta(hours=2)).timestamp()))
-    assert "expires_at" not in second.params and "customer_email" not in second.params
+    first, second = stripe_api.received
+    assert first.form()["expires_at"] == str(int((NOW + timedelta(hours=2)).timestamp()))
+    assert "expires_at" not in second.form() and "customer_email" not in second.form()
 
 
 def test_a_refund_names_the_payment_intent_and_carries_our_idempotency_key(stripe_api):
-    stripe_api.responses.append((200, {"id": "re_1", "object": "refund", "status": "succeeded"}))
+    stripe_api.queue_json(200, {"id": "re_1", "object": "refund", "status": "succeeded"})
 
     refund_id = stripe_gateway(stripe_api).refund(
         "pi_1", Money(700, "USD"), "refund-MP-1001-cancel", "requested_by_customer"
     )
 
     assert refund_id == "re_1"
-    [sent] = stripe_api.requests
+    [sent] = stripe_api.received
     assert (sent.method, sent.path) == ("POST", "/v1/refunds")
-    assert sent.headers["Authorization"] == f"Bearer {API_KEY}"
-    assert sent.headers["Idempotency-Key"] == "refund-MP-1001-cancel"
-    assert sent.params == {
+    assert sent.headers["authorization"] == f"Bearer {API_KEY}"
+    assert sent.headers["idempotency-key"] == "refund-MP-1001-cancel"
+    assert sent.form() == {
         "payment_intent": "pi_1",
         "amount": "700",
         "metadata[reason]": "requested_by_customer",
@@ -197,7 +155,8 @@ def test_a_refund_names_the_payment_intent_and_carries_our_idempotency_key(strip
 
 def test_stripe_refusing_a_request_is_a_clear_gateway_error(stripe_api):
     invalid = {"error": {"type": "invalid_request_error", "message": "Invalid email address."}}
-    stripe_api.responses += [(400, invalid), (401, {"error": {"message": "Invalid API Key."}})]
+    stripe_api.queue_json(400, invalid)
+    stripe_api.queue_json(401, {"error": {"message": "Invalid API Key."}})
     gateway = stripe_gateway(stripe_api)
 
     with pytest.raises(GatewayError, match="Stripe could not start the payment: Invalid email"):
@@ -211,18 +170,15 @@ def test_stripe_refusing_a_request_is_a_clear_gateway_error(stripe_api):
 
 
 def test_an_unreachable_stripe_is_a_clear_gateway_error():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
     gateway = StripeGateway(
-        API_KEY, WEBHOOK_SECRET, api_base=f"http://127.0.0.1:{closed_port}", max_network_retries=0
+        API_KEY, WEBHOOK_SECRET, api_base=refusing_base_url(), max_network_retries=0
     )
     with pytest.raises(GatewayError, match="We could not reach Stripe"):
         gateway.create_session(request())
 
 
 def test_start_payment_through_the_configured_stripe_charges_once(app, database, stripe_api):
-    stripe_api.responses.append((200, SESSION_RESPONSE))
+    stripe_api.queue_json(200, SESSION_RESPONSE)
     config = {
         **app.config,
         "STRIPE_SECRET_KEY": API_KEY,
@@ -252,11 +208,11 @@ def test_start_payment_through_the_configured_stripe_charges_once(app, database,
         "cs_test_a1",
         "https://checkout.stripe.com/c/pay/cs_test_a1",
     )
-    assert len(stripe_api.requests) == 1
+    assert len(stripe_api.received) == 1
 
 
 def test_a_gateway_error_leaves_no_payment_after_the_callers_rollback(database, stripe_api):
-    stripe_api.responses.append((500, {"error": {"type": "api_error", "message": "down"}}))
+    stripe_api.queue_json(500, {"error": {"type": "api_error", "message": "down"}})
     order = make_order(database)
     database.commit()
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,76 +13,16 @@ from app.config import load_settings
 from app.money import Money
 from app.shipping.rules import Destination, ShipmentRequest
 from app.shipping.services import quote_rates
+from tests.support.stand_in import StandIn, refusing_base_url, serving
 
 TABLE_RATE_IDS = ["table:standard", "table:express"]
 
 
-def lowercase(headers) -> dict[str, str]:
-    """Header names are case-insensitive: keep them lower-case."""
-    return {name.lower(): value for name, value in headers.items()}
-
-
-@dataclass
-class Received:
-    """One request the stand-in was sent."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> dict:
-        return json.loads(self.body)
-
-
-@dataclass
-class ShippoStandIn:
-    """Plays Shippo: answers with `status`, `content_type` and `body`; with `hang` set, holds
-    every request unanswered until the test ends."""
-
-    base_url: str = ""
-    status: int = 201
-    content_type: str = "application/json"
-    body: bytes = b""
-    hang: bool = False
-    release: threading.Event = field(default_factory=threading.Event)
-    answered: threading.Event = field(default_factory=threading.Event)
-    received: list[Received] = field(default_factory=list)
-
-
 @pytest.fixture()
-def shippo() -> Iterator[ShippoStandIn]:
+def shippo() -> Iterator[StandIn]:
     """A local HTTP server on 127.0.0.1 standing in for the Shippo API."""
-    state = ShippoStandIn()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            state.received.append(
-                Received("POST", self.path, lowercase(self.headers), self.rfile.read(length))
-            )
-            if state.hang:
-                state.release.wait()
-                return
-            self.send_response(state.status)
-            self.send_header("Content-Type", state.content_type)
-            self.send_header("Content-Length", str(len(state.body)))
-            self.end_headers()
-            self.wfile.write(state.body)
-            state.answered.set()
-
-        def log_message(self, *args) -> None:
-            """Keep the test output quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    state.release.set()
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(status=201) as stand_in:
+        yield stand_in
 
 
 def config_for(base_url: str, **overrides) -> dict:
@@ -345,12 +281,8 @@ def test_a_slow_shippo_is_abandoned_for_the_table_rates(shippo, caplog):
 
 
 def test_an_unreachable_shippo_falls_back_to_the_table_rates(caplog):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-
     with caplog.at_level(logging.WARNING, logger="marketplace.shipping"):
-        quotes = quote_rates(config_for(f"http://127.0.0.1:{closed_port}"), SHIPMENT)
+        quotes = quote_rates(config_for(refusing_base_url()), SHIPMENT)
 
     assert [quote.rate_id for quote in quotes] == TABLE_RATE_IDS
     assert "ConnectionError" in caplog.text
