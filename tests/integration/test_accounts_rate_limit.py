@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
-from app.extensions import limiter
-
 
 @pytest.fixture()
-def limited_app(app, database):
-    """The app with rate limits on (3 sign-ins a minute); the shared limiter is restored after."""
-    was_enabled = limiter.enabled
-    limited = create_app(
-        {
-            **app.config,
-            "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "LOGIN_RATE_LIMIT": "3 per minute",
-        }
-    )
-    yield limited
-    limiter.enabled = was_enabled
+def limited_app(rate_limited_app):
+    """The app with rate limits on (3 sign-ins a minute)."""
+    return rate_limited_app(LOGIN_RATE_LIMIT="3 per minute")
 
 
 def attempt(client, email, ip="10.0.0.1", path="/account/login"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -11,14 +10,12 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.accounts import services as accounts
 from app.accounts.rules import AddressFields
 from app.cart.services import CartLine, CartView
 from app.checkout.models import DiscountKind, Promotion
 from app.checkout.views import short_stock_message
 from app.database import utcnow
-from app.extensions import limiter
 from app.inventory import services as inventory
 from app.inventory.services import ShortLine
 from app.money import Money
@@ -27,6 +24,7 @@ from app.orders.rules import access_key
 from app.payments.models import Payment
 from tests.support.buying import stock
 from tests.support.factories import make_merchant, make_product
+from tests.support.stand_in import refusing_base_url
 
 CALIFORNIA = {
     "email": "ada@example.com",
@@ -560,19 +558,13 @@ def test_an_emptied_cart_cannot_be_placed(client, shop, database):
     assert orders_in(database) == []
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_an_unreachable_payment_provider_keeps_the_order_and_offers_to_retry(
     client, shop, app, database, monkeypatch
 ):
     review = to_review(client, shop["tee"])
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_checkout")
     monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_checkout")
-    monkeypatch.setitem(app.config, "STRIPE_API_BASE", f"http://127.0.0.1:{closed_port()}")
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", refusing_base_url())
 
     response = place(client, review)
 
@@ -687,13 +679,9 @@ def test_every_checkout_post_needs_a_csrf_token(client, shop, app, monkeypatch):
 
 
 @pytest.fixture()
-def limited_client(app, database):
-    was_enabled = limiter.enabled
-    limited = create_app(
-        {**app.config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
-    )
-    yield limited.test_client()
-    limiter.enabled = was_enabled
+def limited_client(rate_limited_app):
+    """A client of the app with rate limits on."""
+    return rate_limited_app().test_client()
 
 
 def test_placing_orders_is_rate_limited_per_ip(limited_client):

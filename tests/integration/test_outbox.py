@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from app.platform import outbox
 from app.platform.models import OutboxEvent, ProcessedEvent
-
-
-@pytest.fixture()
-def handed(monkeypatch):
-    """The event ids handed to the queue (instead of running the deliver job)."""
-    ids: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue", lambda job, event_id: ids.append(event_id))
-    return ids
 
 
 def test_events_are_relayed_only_after_commit(database, handed):

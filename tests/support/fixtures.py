@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
 from app.database import db
-from app.extensions import redis_client
+from app.extensions import limiter, redis_client
+from app.platform import outbox as platform_outbox
 from tests.support import services
 
 
@@ -107,6 +109,34 @@ def outbox(app) -> Path:
     for old in path.glob("*.eml"):
         old.unlink()
     return path
+
+
+@pytest.fixture()
+def handed(monkeypatch) -> list[int]:
+    """Ids of the events handed to the queue after commit (instead of running the deliver job)."""
+    ids: list[int] = []
+    monkeypatch.setattr(platform_outbox, "enqueue", lambda job, event_id: ids.append(event_id))
+    return ids
+
+
+@pytest.fixture()
+def rate_limited_app(app, database) -> Iterator[Callable[..., Flask]]:
+    """Builds the app with rate limits on (counted in memory) and any other settings given; the
+    shared limiter is restored after."""
+    was_enabled = limiter.enabled
+
+    def build(**settings) -> Flask:
+        return create_app(
+            {
+                **app.config,
+                "RATELIMIT_ENABLED": True,
+                "RATELIMIT_STORAGE_URI": "memory://",
+                **settings,
+            }
+        )
+
+    yield build
+    limiter.enabled = was_enabled
 
 
 @pytest.fixture()
