@@ -11,17 +11,15 @@ from flask import current_app
 from app.checkout import services as checkout
 from app.checkout.models import DiscountKind, Promotion
 from app.database import utcnow
-from app.extensions import redis_client
 from app.inventory.models import StockReservation
-from app.money import Money
 from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
-from app.payments import services as payments
 from app.payments.models import Payment, PaymentStatus, Refund
 from app.platform.models import OutboxEvent
 from jobs import events
 from tests.support.buying import ledger_totals, new_order, stock
 from tests.support.factories import make_merchant, make_product
+from tests.support.payments import pay_with_test_card
 
 PAYS = "4242424242424242"
 DECLINED = "4000000000000002"
@@ -37,30 +35,10 @@ def shop(app, database):
     return (make_product(merchant=first, stock=5), make_product(merchant=second, stock=5))
 
 
-def gateway():
-    return payments.gateway_from_config(current_app.config, redis_client(current_app))
-
-
 def place_and_pay(database, products, card: str, token: str = "tok") -> Order:
     order, _ = orders.place_order(database, new_order(token, [(p, 2) for p in products]))
     database.commit()
-    with current_app.test_request_context(base_url="http://shop.test"):
-        payment = payments.start_payment(
-            database,
-            gateway(),
-            order_id=order.id,
-            reference=order.number,
-            amount=Money(order.total_amount, order.currency),
-            email=order.email,
-            description=f"Order {order.number}",
-            success_url="http://shop.test/done",
-            cancel_url="http://shop.test/review",
-            expires_at=order.reserved_until,
-        )
-        database.flush()
-    database.commit()
-    payments.pay_builtin_checkout(database, gateway(), payment.provider_session_id, card)
-    database.commit()
+    pay_with_test_card(current_app, database, order, card)
     return database.get(Order, order.id, populate_existing=True)
 
 

@@ -7,19 +7,16 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.accounts import services as accounts
-from app.extensions import limiter, redis_client
 from app.orders import services as orders
 from app.orders.models import Fulfilment, FulfilmentStatus, Order, OrderStatus
 from app.orders.rules import access_key
-from app.payments import services as payments
 from app.payments.models import Payment, PaymentStatus
 from tests.support.buying import new_order, stock
 from tests.support.factories import make_product
+from tests.support.payments import pay_with_test_card
 
 PASSWORD = "correct horse battery"
-GOOD_CARD = "4242424242424242"
 
 
 @pytest.fixture()
@@ -47,27 +44,6 @@ def place(database, token, product, quantity=1, **kwargs) -> Order:
     database.commit()
     assert created
     return order
-
-
-def pay(app, database, order: Order) -> None:
-    """Pay through the test gateway's signed webhook; the events run as each commit lands."""
-    gateway = payments.gateway_from_config(app.config, redis_client(app))
-    with app.test_request_context():  # the test gateway's page URL is built like any other
-        payment = payments.start_payment(
-            database,
-            gateway,
-            order_id=order.id,
-            reference=order.number,
-            amount=order.total,
-            email=order.email,
-            description="test",
-            success_url="http://localhost/done",
-            cancel_url="http://localhost/cancel",
-            expires_at=order.reserved_until,
-        )
-        database.commit()
-    payments.pay_builtin_checkout(database, gateway, payment.provider_session_id, GOOD_CARD)
-    database.commit()
 
 
 def key_of(app, order: Order) -> str:
@@ -169,7 +145,7 @@ def test_the_detail_shows_status_timeline_shipments_tracking_and_totals(
     app, client, database, product
 ):
     order = place(database, "t", product, 2)
-    pay(app, database, order)
+    pay_with_test_card(app, database, order)
     fulfilment = database.scalar(sa.select(Fulfilment).where(Fulfilment.order_id == order.id))
     fulfilment.status = FulfilmentStatus.SHIPPED
     fulfilment.carrier = "USPS"
@@ -250,13 +226,9 @@ def test_lookup_fields_are_required(client):
 
 
 @pytest.fixture()
-def limited_client(app, database):
-    was_enabled = limiter.enabled
-    limited = create_app(
-        {**app.config, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
-    )
-    yield limited.test_client()
-    limiter.enabled = was_enabled
+def limited_client(rate_limited_app):
+    """A client of the app with rate limits on."""
+    return rate_limited_app().test_client()
 
 
 def test_lookup_is_rate_limited(limited_client):
@@ -290,7 +262,7 @@ def test_cancelling_an_unpaid_order_releases_its_stock(app, client, database, pr
 
 def test_cancelling_a_paid_order_refunds_and_restocks(client, database, ann, product, app):
     order = place(database, "t", product, 2, user_id=ann.id)
-    pay(app, database, order)
+    pay_with_test_card(app, database, order)
     assert fresh(database, order).status == OrderStatus.PAID
     assert stock(product.variants[0].id) == (3, 0)
     log_in(client, ann)
@@ -312,7 +284,7 @@ def test_cancelling_a_paid_order_refunds_and_restocks(client, database, ann, pro
 
 def test_a_shipped_order_cannot_be_cancelled(app, client, database, product):
     order = place(database, "t", product)
-    pay(app, database, order)
+    pay_with_test_card(app, database, order)
     fulfilment = database.scalar(sa.select(Fulfilment).where(Fulfilment.order_id == order.id))
     fulfilment.status = FulfilmentStatus.SHIPPED
     database.commit()

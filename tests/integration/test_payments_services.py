@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
-from app.database import utcnow
 from app.extensions import redis_client
 from app.money import Money
-from app.orders.models import Order
 from app.payments import services
 from app.payments.gateways import GatewayError, InvalidSignature
 from app.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
-from app.platform import outbox
 from tests.support.buying import events_named
+from tests.support.payments import (
+    VISA,
+    checkout_session,
+    make_order,
+    payment_intent,
+    start_payment_for,
+    stripe_event,
+)
 
-VISA = "4242424242424242"
 DECLINED = "4000000000000002"
-
-
-@pytest.fixture()
-def handed(monkeypatch):
-    """Event ids handed to the queue after commit (the deliver job is another context's test)."""
-    ids: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue", lambda job, event_id: ids.append(event_id))
-    return ids
 
 
 class CountingGateway:
@@ -58,39 +54,8 @@ def gateway(app, database, handed):
         yield CountingGateway(services.gateway_from_config(app.config, redis_client(app)))
 
 
-def make_order(session, number: str = "MP-1001", total: int = 2500) -> Order:
-    order = Order(
-        number=number,
-        checkout_token=f"token-{number}",
-        email="ada@example.com",
-        currency="USD",
-        subtotal_amount=total,
-        total_amount=total,
-        shipping_address={},
-        reserved_until=utcnow() + timedelta(minutes=15),
-    )
-    session.add(order)
-    session.flush()
-    return order
-
-
-def start(session, gateway, order: Order) -> Payment:
-    return services.start_payment(
-        session,
-        gateway,
-        order_id=order.id,
-        reference=order.number,
-        amount=Money(order.total_amount, order.currency),
-        email=order.email,
-        description=f"Order {order.number}",
-        success_url="http://localhost/checkout/done",
-        cancel_url="http://localhost/cart",
-        expires_at=order.reserved_until,
-    )
-
-
 def paid_order(session, gateway, number="MP-1001", total=2500) -> Payment:
-    payment = start(session, gateway, make_order(session, number, total))
+    payment = start_payment_for(session, gateway, make_order(session, number, total))
     attempt = gateway.gateway.attempt_payment(payment.provider_session_id, VISA)
     services.handle_webhook(session, gateway, attempt.payload, attempt.signature)
     session.commit()
@@ -98,15 +63,13 @@ def paid_order(session, gateway, number="MP-1001", total=2500) -> Payment:
 
 
 def signed(gateway, event_type: str, payment_object: dict, event_id: str) -> tuple[bytes, str]:
-    payload = json.dumps(
-        {"id": event_id, "object": "event", "type": event_type, "data": {"object": payment_object}}
-    ).encode()
+    payload = json.dumps(stripe_event(event_type, payment_object, event_id)).encode()
     return payload, gateway.gateway.signature(payload)
 
 
 def test_start_payment_opens_one_hosted_page_per_order(database, gateway):
     order = make_order(database)
-    payment = start(database, gateway, order)
+    payment = start_payment_for(database, gateway, order)
     database.commit()
 
     assert (payment.status, payment.provider, payment.idempotency_key) == (
@@ -118,7 +81,7 @@ def test_start_payment_opens_one_hosted_page_per_order(database, gateway):
     assert payment.provider_session_id.startswith("tcs_")
     assert payment.redirect_url == f"http://localhost/payments/test/{payment.provider_session_id}"
 
-    again = start(database, gateway, order)
+    again = start_payment_for(database, gateway, order)
     assert again.id == payment.id
     assert again.redirect_url == payment.redirect_url
     assert gateway.calls == ["create_session"]
@@ -128,16 +91,16 @@ def test_start_payment_opens_one_hosted_page_per_order(database, gateway):
 def test_a_retry_after_a_rollback_reuses_the_gateway_session(database, gateway):
     order = make_order(database)
     database.commit()
-    first = start(database, gateway, order).provider_session_id
+    first = start_payment_for(database, gateway, order).provider_session_id
     database.rollback()
 
-    second = start(database, gateway, order)
+    second = start_payment_for(database, gateway, order)
     assert second.provider_session_id == first
     assert gateway.calls == ["create_session", "create_session"]
 
 
 def test_paying_with_the_test_card_confirms_through_the_signed_webhook(database, gateway, handed):
-    payment = start(database, gateway, make_order(database))
+    payment = start_payment_for(database, gateway, make_order(database))
     database.commit()
     attempt = gateway.gateway.attempt_payment(payment.provider_session_id, VISA)
 
@@ -160,7 +123,7 @@ def test_paying_with_the_test_card_confirms_through_the_signed_webhook(database,
 
 
 def test_a_replayed_webhook_is_a_duplicate_and_changes_nothing(database, gateway):
-    payment = start(database, gateway, make_order(database))
+    payment = start_payment_for(database, gateway, make_order(database))
     attempt = gateway.gateway.attempt_payment(payment.provider_session_id, VISA)
     services.handle_webhook(database, gateway, attempt.payload, attempt.signature)
     database.commit()
@@ -174,7 +137,7 @@ def test_a_replayed_webhook_is_a_duplicate_and_changes_nothing(database, gateway
 
 
 def test_paying_a_paid_session_again_redelivers_the_same_event(database, gateway):
-    payment = start(database, gateway, make_order(database))
+    payment = start_payment_for(database, gateway, make_order(database))
     first = gateway.gateway.attempt_payment(payment.provider_session_id, VISA)
     again = gateway.gateway.attempt_payment(payment.provider_session_id, DECLINED)
 
@@ -184,7 +147,7 @@ def test_paying_a_paid_session_again_redelivers_the_same_event(database, gateway
 
 
 def test_a_decline_fails_the_payment_and_a_later_success_still_counts(database, gateway):
-    payment = start(database, gateway, make_order(database))
+    payment = start_payment_for(database, gateway, make_order(database))
     declined = gateway.gateway.attempt_payment(payment.provider_session_id, DECLINED)
 
     assert services.handle_webhook(database, gateway, declined.payload, declined.signature) == (
@@ -206,13 +169,7 @@ def test_a_failure_arriving_after_the_success_changes_nothing(database, gateway)
     late_failure = signed(
         gateway,
         "payment_intent.payment_failed",
-        {
-            "id": payment.provider_payment_id,
-            "amount": 2500,
-            "currency": "usd",
-            "metadata": {"reference": "MP-1001"},
-            "last_payment_error": {"message": "Your card was declined."},
-        },
+        payment_intent(id=payment.provider_payment_id),
         "evt_late_failure",
     )
 
@@ -222,18 +179,11 @@ def test_a_failure_arriving_after_the_success_changes_nothing(database, gateway)
 
 
 def test_a_success_for_another_amount_is_not_taken_as_payment(database, gateway):
-    payment = start(database, gateway, make_order(database))
+    payment = start_payment_for(database, gateway, make_order(database))
     short = signed(
         gateway,
         "checkout.session.completed",
-        {
-            "id": payment.provider_session_id,
-            "payment_intent": "tpi_x",
-            "client_reference_id": "MP-1001",
-            "amount_total": 100,
-            "currency": "usd",
-            "payment_status": "paid",
-        },
+        checkout_session(id=payment.provider_session_id, payment_intent="tpi_x", amount_total=100),
         "evt_short",
     )
 
@@ -245,7 +195,7 @@ def test_a_success_for_another_amount_is_not_taken_as_payment(database, gateway)
 
 
 def test_events_for_unknown_payments_and_other_types_change_nothing(database, gateway):
-    start(database, gateway, make_order(database))
+    start_payment_for(database, gateway, make_order(database))
     unknown = signed(
         gateway,
         "checkout.session.completed",
@@ -270,22 +220,16 @@ def test_no_refund_without_a_succeeded_payment(database, gateway):
     order = make_order(database)
     refund = dict(amount=100, reason="requested_by_customer", idempotency_key="refund-1")
     assert services.refund_payment(database, gateway, order_id=order.id, **refund) is None
-    start(database, gateway, order)
+    start_payment_for(database, gateway, order)
     assert services.refund_payment(database, gateway, order_id=order.id, **refund) is None
     assert gateway.calls == ["create_session"]
 
 
 def test_refunds_are_idempotent_and_never_exceed_the_payment(database, gateway, handed):
     payment = paid_order(database, gateway)
+    refund = partial(services.refund_payment, database, gateway, order_id=payment.order_id)
 
-    first = services.refund_payment(
-        database,
-        gateway,
-        order_id=payment.order_id,
-        amount=500,
-        reason="damaged",
-        idempotency_key="r1",
-    )
+    first = refund(amount=500, reason="damaged", idempotency_key="r1")
     database.commit()
     assert (first.amount, first.status, first.reason) == (500, "succeeded", "damaged")
     assert first.provider_refund_id.startswith("tgr_")
@@ -300,33 +244,17 @@ def test_refunds_are_idempotent_and_never_exceed_the_payment(database, gateway, 
         "refund_id": first.id,
     }
 
-    replay = services.refund_payment(
-        database,
-        gateway,
-        order_id=payment.order_id,
-        amount=500,
-        reason="damaged",
-        idempotency_key="r1",
-    )
+    replay = refund(amount=500, reason="damaged", idempotency_key="r1")
     assert replay.id == first.id
     assert gateway.calls == ["create_session", "refund"]
 
-    rest = services.refund_payment(
-        database,
-        gateway,
-        order_id=payment.order_id,
-        amount=5000,
-        reason="cancel",
-        idempotency_key="r2",
-    )
+    rest = refund(amount=5000, reason="cancel", idempotency_key="r2")
     database.commit()
     assert rest.amount == 2000
     assert (payment.refunded_amount, payment.status) == (2500, PaymentStatus.REFUNDED)
     assert [e.payload["amount"] for e in events_named("PaymentRefunded")] == [500, 2000]
 
-    nothing_left = services.refund_payment(
-        database, gateway, order_id=payment.order_id, amount=1, reason="again", idempotency_key="r3"
-    )
+    nothing_left = refund(amount=1, reason="again", idempotency_key="r3")
     assert nothing_left is None
     assert gateway.calls == ["create_session", "refund", "refund"]
     assert database.scalar(sa.select(sa.func.sum(Refund.amount))) == 2500
@@ -374,7 +302,7 @@ def test_a_refund_the_gateway_refuses_raises_and_leaves_nothing_after_rollback(d
 def test_payment_for_order(database, gateway):
     order = make_order(database)
     assert services.payment_for_order(database, order.id) is None
-    payment = start(database, gateway, order)
+    payment = start_payment_for(database, gateway, order)
     assert services.payment_for_order(database, order.id) is payment
 
 
@@ -382,6 +310,6 @@ def test_the_page_url_is_built_on_the_site_url_when_one_is_set(app, database, ha
     monkeypatch.setitem(app.config, "SITE_URL", "https://shop.example")
     with app.test_request_context("/", base_url="http://internal:8000"):
         test_gateway = services.gateway_from_config(app.config, redis_client(app))
-        payment = start(database, test_gateway, make_order(database))
+        payment = start_payment_for(database, test_gateway, make_order(database))
     url = urlsplit(payment.redirect_url)
     assert (url.scheme, url.netloc) == ("https", "shop.example")

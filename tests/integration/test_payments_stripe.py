@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from app import create_app
 from app.money import Money
-from app.orders.models import Order
 from app.payments import services
 from app.payments.gateways import CheckoutRequest, GatewayError
 from app.payments.models import Payment, PaymentStatus
 from app.payments.stripe_gateway import StripeGateway
-from app.platform import outbox
 from tests.support.buying import events_named
 from tests.support.fixtures import SeparateRequestsClient, settings_for_tests
+from tests.support.payments import (
+    checkout_session,
+    make_order,
+    payment_intent,
+    start_payment_for,
+    stripe_event,
+    stripe_signature,
+)
 from tests.support.stand_in import StandIn, refusing_base_url, serving
 
 API_KEY = "sk_test_51standin"
 WEBHOOK_SECRET = "whsec_standin_endpoint_secret"
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.usefixtures("handed")
 SESSION_RESPONSE = {
     "id": "cs_test_a1",
     "object": "checkout.session",
@@ -40,14 +46,6 @@ def stripe_api() -> Iterator[StandIn]:
     """A local HTTP server on 127.0.0.1 answering like Stripe's API with the queued answers."""
     with serving() as stand_in:
         yield stand_in
-
-
-@pytest.fixture(autouse=True)
-def handed(monkeypatch):
-    """Event ids handed to the queue after commit (the deliver job is another context's test)."""
-    ids: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue", lambda job, event_id: ids.append(event_id))
-    return ids
 
 
 def stripe_gateway(standin: StandIn, **options) -> StripeGateway:
@@ -73,22 +71,6 @@ def request(**changes) -> CheckoutRequest:
         expires_at=NOW + timedelta(minutes=15),
     )
     return CheckoutRequest(**(values | changes))
-
-
-def make_order(session, number: str = "MP-1001", total: int = 2500) -> Order:
-    order = Order(
-        number=number,
-        checkout_token=f"token-{number}",
-        email="ada@example.com",
-        currency="USD",
-        subtotal_amount=total,
-        total_amount=total,
-        shipping_address={},
-        reserved_until=datetime.now(UTC) + timedelta(minutes=15),
-    )
-    session.add(order)
-    session.flush()
-    return order
 
 
 def test_a_checkout_session_is_created_with_our_key_amount_and_reference(stripe_api):
@@ -187,20 +169,10 @@ def test_start_payment_through_the_configured_stripe_charges_once(app, database,
     }
     gateway = services.gateway_from_config(config)
     order = make_order(database)
-    arguments = dict(
-        order_id=order.id,
-        reference=order.number,
-        amount=Money(2500, "USD"),
-        email=order.email,
-        description="Order MP-1001",
-        success_url="https://shop.example/done",
-        cancel_url="https://shop.example/cart",
-        expires_at=order.reserved_until,
-    )
 
-    payment = services.start_payment(database, gateway, **arguments)
+    payment = start_payment_for(database, gateway, order)
     database.commit()
-    again = services.start_payment(database, gateway, **arguments)
+    again = start_payment_for(database, gateway, order)
 
     assert again.id == payment.id
     assert (payment.provider, payment.provider_session_id, payment.redirect_url) == (
@@ -217,18 +189,7 @@ def test_a_gateway_error_leaves_no_payment_after_the_callers_rollback(database, 
     database.commit()
 
     with pytest.raises(GatewayError):
-        services.start_payment(
-            database,
-            stripe_gateway(stripe_api),
-            order_id=order.id,
-            reference=order.number,
-            amount=Money(2500, "USD"),
-            email=order.email,
-            description="Order",
-            success_url="https://shop.example/done",
-            cancel_url="https://shop.example/cart",
-            expires_at=None,
-        )
+        start_payment_for(database, stripe_gateway(stripe_api), order, expires_at=None)
     database.rollback()
     assert services.payment_for_order(database, order.id) is None
 
@@ -286,44 +247,16 @@ def pending(database) -> Payment:
     return payment
 
 
-def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
-    """Stripe's scheme: t=<unix time>,v1=hex HMAC-SHA256 of "<t>.<payload>" with the secret."""
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
+sign = partial(stripe_signature, secret=WEBHOOK_SECRET)
 
 
-def stripe_event(event_id: str, event_type: str, **changes) -> bytes:
+def event_payload(event_id: str, event_type: str, **changes) -> bytes:
+    """A Stripe event about the pending payment's session (or its intent), as sent."""
     if event_type.startswith("payment_intent."):
-        payment_object = {
-            "id": "pi_3abc",
-            "object": "payment_intent",
-            "amount": 2500,
-            "currency": "usd",
-            "metadata": {"reference": "MP-1001"},
-            "last_payment_error": {"message": "Your card has insufficient funds."},
-        }
+        payment_object = payment_intent(**changes)
     else:
-        payment_object = {
-            "id": "cs_test_a1",
-            "object": "checkout.session",
-            "payment_intent": "pi_3abc",
-            "client_reference_id": "MP-1001",
-            "metadata": {"reference": "MP-1001"},
-            "amount_total": 2500,
-            "currency": "usd",
-            "payment_status": "paid",
-        }
-    event = {
-        "id": event_id,
-        "object": "event",
-        "api_version": "2025-01-27.acacia",
-        "created": int(time.time()),
-        "livemode": False,
-        "type": event_type,
-        "data": {"object": payment_object | changes},
-    }
-    return json.dumps(event).encode()
+        payment_object = checkout_session(**changes)
+    return json.dumps(stripe_event(event_type, payment_object, event_id)).encode()
 
 
 def current(database, payment: Payment) -> Payment:
@@ -331,7 +264,7 @@ def current(database, payment: Payment) -> Payment:
 
 
 def test_a_signed_completed_session_marks_the_payment_paid(database, webhook, pending, handed):
-    payload = stripe_event("evt_1", "checkout.session.completed")
+    payload = event_payload("evt_1", "checkout.session.completed")
 
     response = webhook(payload, sign(payload))
 
@@ -352,7 +285,7 @@ def test_a_signed_completed_session_marks_the_payment_paid(database, webhook, pe
     ],
 )
 def test_forged_stale_or_unsigned_events_are_refused(database, webhook, pending, signature):
-    payload = stripe_event("evt_1", "checkout.session.completed")
+    payload = event_payload("evt_1", "checkout.session.completed")
 
     response = webhook(payload, signature(payload))
 
@@ -362,7 +295,7 @@ def test_forged_stale_or_unsigned_events_are_refused(database, webhook, pending,
 
 
 def test_a_replayed_event_is_a_duplicate_without_a_second_domain_event(database, webhook, pending):
-    payload = stripe_event("evt_1", "checkout.session.completed")
+    payload = event_payload("evt_1", "checkout.session.completed")
 
     first = webhook(payload, sign(payload))
     replay = webhook(payload, sign(payload))
@@ -373,8 +306,8 @@ def test_a_replayed_event_is_a_duplicate_without_a_second_domain_event(database,
 
 
 def test_a_failure_delivered_after_the_success_changes_nothing(database, webhook, pending):
-    paid = stripe_event("evt_paid", "checkout.session.completed")
-    failed = stripe_event("evt_failed", "payment_intent.payment_failed")
+    paid = event_payload("evt_paid", "checkout.session.completed")
+    failed = event_payload("evt_failed", "payment_intent.payment_failed")
 
     webhook(paid, sign(paid))
     late = webhook(failed, sign(failed))
@@ -385,7 +318,7 @@ def test_a_failure_delivered_after_the_success_changes_nothing(database, webhook
 
 
 def test_a_failed_payment_intent_fails_the_payment_with_stripes_message(database, webhook, pending):
-    failed = stripe_event("evt_failed", "payment_intent.payment_failed")
+    failed = event_payload("evt_failed", "payment_intent.payment_failed")
 
     assert webhook(failed, sign(failed)).get_json()["outcome"] == "failed"
 
@@ -406,15 +339,15 @@ def test_a_failed_payment_intent_fails_the_payment_with_stripes_message(database
 
 
 def test_an_expired_session_fails_the_payment(database, webhook, pending):
-    expired = stripe_event("evt_expired", "checkout.session.expired", payment_status="unpaid")
+    expired = event_payload("evt_expired", "checkout.session.expired", payment_status="unpaid")
 
     assert webhook(expired, sign(expired)).get_json()["outcome"] == "failed"
     assert current(database, pending).failure_message == "The payment session expired."
 
 
 def test_a_delayed_payment_succeeds_on_its_async_event(database, webhook, pending):
-    unpaid = stripe_event("evt_1", "checkout.session.completed", payment_status="unpaid")
-    later = stripe_event("evt_2", "checkout.session.async_payment_succeeded")
+    unpaid = event_payload("evt_1", "checkout.session.completed", payment_status="unpaid")
+    later = event_payload("evt_2", "checkout.session.async_payment_succeeded")
 
     assert webhook(unpaid, sign(unpaid)).get_json()["outcome"] == "ignored"
     assert current(database, pending).status == PaymentStatus.PENDING
@@ -423,7 +356,7 @@ def test_a_delayed_payment_succeeds_on_its_async_event(database, webhook, pendin
 
 
 def test_a_paid_session_for_another_amount_is_not_accepted(database, webhook, pending):
-    wrong = stripe_event("evt_1", "checkout.session.completed", amount_total=2400)
+    wrong = event_payload("evt_1", "checkout.session.completed", amount_total=2400)
 
     assert webhook(wrong, sign(wrong)).get_json()["outcome"] == "rejected"
     assert current(database, pending).status == PaymentStatus.FAILED
@@ -432,7 +365,7 @@ def test_a_paid_session_for_another_amount_is_not_accepted(database, webhook, pe
 
 
 def test_other_types_and_malformed_bodies(database, webhook, pending):
-    other = stripe_event("evt_1", "customer.created")
+    other = event_payload("evt_1", "customer.created")
     garbage = b"{not json"
 
     assert webhook(other, sign(other)).status_code == 200

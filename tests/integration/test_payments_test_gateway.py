@@ -13,24 +13,16 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import redis_client
 from app.money import Money
-from app.orders.models import Order
 from app.payments import services
 from app.payments.gateways import CheckoutRequest
 from app.payments.models import Payment, PaymentStatus
-from app.platform import outbox
 from tests.support.buying import events_named
+from tests.support.payments import make_order, start_payment_for
 
+pytestmark = pytest.mark.usefixtures("handed")
 SUCCESS_URL = "http://localhost/checkout/done/MP-1001"
 CANCEL_URL = "http://localhost/cart"
 CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/40", "cvc": "123", "name": "Ada"}
-
-
-@pytest.fixture(autouse=True)
-def handed(monkeypatch):
-    """Event ids handed to the queue after commit (the deliver job is another context's test)."""
-    ids: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue", lambda job, event_id: ids.append(event_id))
-    return ids
 
 
 @dataclass
@@ -48,30 +40,14 @@ def gateway_for(app):
 @pytest.fixture()
 def checkout(app, database) -> Checkout:
     """An order of $25.00 waiting on the test gateway's page."""
-    order = Order(
-        number="MP-1001",
-        checkout_token="token-1",
-        email="ada@example.com",
-        currency="USD",
-        subtotal_amount=2500,
-        total_amount=2500,
-        shipping_address={},
-        reserved_until=utcnow() + timedelta(minutes=15),
-    )
-    database.add(order)
-    database.flush()
     with app.test_request_context("/"):
-        payment = services.start_payment(
+        payment = start_payment_for(
             database,
-            services.gateway_from_config(app.config, redis_client(app)),
-            order_id=order.id,
-            reference=order.number,
-            amount=Money(2500, "USD"),
-            email=order.email,
+            gateway_for(app),
+            make_order(database),
             description="2 items from Ada's Shop",
             success_url=SUCCESS_URL,
             cancel_url=CANCEL_URL,
-            expires_at=order.reserved_until,
         )
     database.commit()
     return Checkout(payment.id, payment.provider_session_id, urlsplit(payment.redirect_url).path)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
+from functools import partial
 
 import pytest
 
@@ -17,49 +16,18 @@ from app.payments.gateways import (
     event_from_stripe,
     verified_event,
 )
+from tests.support.payments import checkout_session, payment_intent, stripe_event, stripe_signature
 
 SECRET = "whsec_unit_test_secret"
 
 
-def sign(payload: bytes, secret: str = SECRET, timestamp: int | None = None) -> str:
-    """A Stripe-Signature header: t=<unix time>,v1=HMAC-SHA256(secret, "<t>.<payload>")."""
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    signed = f"{timestamp}.".encode() + payload
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
-
-
-def event(event_type: str, payment_object: dict) -> dict:
-    return {
-        "id": "evt_1",
-        "object": "event",
-        "type": event_type,
-        "data": {"object": payment_object},
-    }
-
-
-SESSION = {
-    "id": "cs_test_1",
-    "object": "checkout.session",
-    "payment_intent": "pi_1",
-    "client_reference_id": "MP-1001",
-    "metadata": {"reference": "MP-1001"},
-    "amount_total": 2500,
-    "currency": "usd",
-    "payment_status": "paid",
-}
-INTENT = {
-    "id": "pi_1",
-    "object": "payment_intent",
-    "amount": 2500,
-    "currency": "usd",
-    "metadata": {"reference": "MP-1001"},
-    "last_payment_error": {"message": "Your card was declined."},
-}
+sign = partial(stripe_signature, secret=SECRET)
+SESSION = checkout_session(id="cs_test_1", payment_intent="pi_1")
+INTENT = payment_intent(id="pi_1", last_payment_error={"message": "Your card was declined."})
 
 
 def test_a_correctly_signed_event_is_read():
-    payload = json.dumps(event("checkout.session.completed", SESSION)).encode()
+    payload = json.dumps(stripe_event("checkout.session.completed", SESSION)).encode()
     assert verified_event(payload, sign(payload), SECRET)["data"]["object"]["id"] == "cs_test_1"
 
 
@@ -74,13 +42,13 @@ def test_a_correctly_signed_event_is_read():
     ],
 )
 def test_a_signature_that_does_not_verify_is_refused(header):
-    payload = json.dumps(event("checkout.session.completed", SESSION)).encode()
+    payload = json.dumps(stripe_event("checkout.session.completed", SESSION)).encode()
     with pytest.raises(InvalidSignature):
         verified_event(payload, header(payload), SECRET)
 
 
 def test_a_signature_just_inside_the_tolerance_is_accepted():
-    payload = json.dumps(event("checkout.session.completed", SESSION)).encode()
+    payload = json.dumps(stripe_event("checkout.session.completed", SESSION)).encode()
     assert verified_event(payload, sign(payload, timestamp=int(time.time()) - 280), SECRET)
 
 
@@ -91,7 +59,7 @@ def test_a_signed_body_that_is_not_an_event_is_malformed(payload):
 
 
 def test_checkout_completed_and_paid_is_a_success():
-    assert event_from_stripe(event("checkout.session.completed", SESSION)) == GatewayEvent(
+    assert event_from_stripe(stripe_event("checkout.session.completed", SESSION)) == GatewayEvent(
         event_id="evt_1",
         kind=EventKind.SUCCEEDED,
         session_id="cs_test_1",
@@ -106,8 +74,8 @@ def test_checkout_completed_and_paid_is_a_success():
 
 def test_checkout_completed_but_unpaid_waits_for_the_async_result():
     unpaid = {**SESSION, "payment_status": "unpaid", "payment_intent": None}
-    assert event_from_stripe(event("checkout.session.completed", unpaid)).kind == "ignored"
-    later = event_from_stripe(event("checkout.session.async_payment_succeeded", SESSION))
+    assert event_from_stripe(stripe_event("checkout.session.completed", unpaid)).kind == "ignored"
+    later = event_from_stripe(stripe_event("checkout.session.async_payment_succeeded", SESSION))
     assert (later.kind, later.session_id, later.amount) == ("succeeded", "cs_test_1", 2500)
 
 
@@ -125,23 +93,23 @@ def test_checkout_completed_but_unpaid_waits_for_the_async_result():
     ],
 )
 def test_failures_carry_a_message_for_the_shopper(event_type, payment_object, message):
-    mapped = event_from_stripe(event(event_type, payment_object))
+    mapped = event_from_stripe(stripe_event(event_type, payment_object))
     assert (mapped.kind, mapped.message, mapped.reference) == ("failed", message, "MP-1001")
 
 
 def test_a_payment_intent_failure_names_the_intent_not_a_session():
-    mapped = event_from_stripe(event("payment_intent.payment_failed", INTENT))
+    mapped = event_from_stripe(stripe_event("payment_intent.payment_failed", INTENT))
     assert (mapped.session_id, mapped.payment_id, mapped.amount) == ("", "pi_1", 2500)
 
 
 def test_a_charge_refund_is_reported_with_the_refunded_amount():
     charge = {"id": "ch_1", "payment_intent": "pi_1", "amount_refunded": 700, "currency": "usd"}
-    mapped = event_from_stripe(event("charge.refunded", charge))
+    mapped = event_from_stripe(stripe_event("charge.refunded", charge))
     assert (mapped.kind, mapped.payment_id, mapped.amount) == ("refunded", "pi_1", 700)
 
 
 def test_other_event_types_are_ignored():
-    mapped = event_from_stripe(event("customer.created", {"id": "cus_1"}))
+    mapped = event_from_stripe(stripe_event("customer.created", {"id": "cus_1"}))
     assert (mapped.kind, mapped.event_id, mapped.event_type) == (
         "ignored",
         "evt_1",
@@ -155,8 +123,8 @@ def test_other_event_types_are_ignored():
         {"type": "checkout.session.completed", "data": {"object": SESSION}},
         {"id": "evt_1", "type": "checkout.session.completed", "data": {}},
         {"id": "evt_1", "type": "checkout.session.completed", "data": {"object": "cs_1"}},
-        event("checkout.session.completed", {**SESSION, "amount_total": "2500"}),
-        event("checkout.session.completed", {**SESSION, "client_reference_id": 7}),
+        stripe_event("checkout.session.completed", {**SESSION, "amount_total": "2500"}),
+        stripe_event("checkout.session.completed", {**SESSION, "client_reference_id": 7}),
     ],
 )
 def test_an_event_missing_what_we_need_is_malformed(broken):
