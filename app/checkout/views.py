@@ -44,9 +44,11 @@ from app.payments import services as payments
 from app.payments.gateways import GatewayError
 from app.payments.models import PaymentStatus
 from app.platform.htmx import render_page_or_block
+from app.platform.security import keep_private
 from app.platform.templating import absolute_url
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+bp.after_request(keep_private)  # checkout pages are personal and carry tokens
 
 STATE_KEY = "checkout"
 PLACE_ORDER_RATE_LIMIT = "10 per minute"
@@ -91,14 +93,6 @@ def go_to_step(error: StepNotReady) -> Response:
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, 303)
-
-
-@bp.after_request
-def forbid_caching(response: Response) -> Response:
-    """Checkout pages are personal and carry tokens: never cached, never indexed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def shopper_id() -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from htmx_flask import request
 
@@ -14,22 +14,16 @@ from app.orders.forms import CancelOrderForm, OrderLookupForm
 from app.orders.models import FulfilmentStatus, Order
 from app.orders.rules import STATUS_LABELS, access_key, can_cancel, valid_access_key
 from app.platform.errors import render_error
+from app.platform.security import keep_private
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+bp.after_request(keep_private)  # order pages are personal and their URLs may carry a key
 
 LOOKUP_RATE_LIMIT = "10 per minute;50 per hour"
 INVALID_SUBMISSION = 422
 CONFLICT = 409
 NOT_FOUND = "We couldn't find an order with that number and email. Check both and try again."
 NOT_CANCELLABLE = "This order can no longer be cancelled: it has shipped or is already closed."
-
-
-@bp.after_request
-def forbid_caching(response: Response) -> Response:
-    """Order pages are personal (and their URLs may carry a key): never cached or indexed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @bp.errorhandler(orders.OrderNotFound)

@@ -40,6 +40,13 @@ def add_security_headers(response: Response, policy: str = CONTENT_SECURITY_POLI
     return response
 
 
+def keep_private(response: Response) -> Response:
+    """For personal pages whose URLs may carry tokens or keys: never cached, never indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
 def add_hsts(response: Response) -> Response:
     """Strict-Transport-Security, only sent in production (behind TLS)."""
     response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
