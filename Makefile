@@ -1,4 +1,6 @@
-# Marketplace: `make run` serves the demo store; `make test` runs every check CI runs.
+# Marketplace: `make run` serves the demo store; `make test` runs every check CI runs
+# (lint, the whole suite on PostgreSQL + Redis when they are there, then the unit and integration
+# tests again on the embedded SQLite + fakeredis the store runs on by default).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -37,6 +39,8 @@ lint: $(VENV)/.installed-test
 
 test: $(VENV)/.installed-test browser lint
 	$(BIN)/pytest
+	@echo "Again on the embedded defaults (SQLite, fakeredis), as \`make run\` uses them:"
+	TEST_DATABASE_URL=embedded TEST_REDIS_URL=embedded $(BIN)/pytest tests -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

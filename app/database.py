@@ -53,3 +53,18 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def use_real_sqlite_transactions(engine: sa.Engine) -> None:
+    """Make SQLite savepoints part of a real transaction.
+
+    pysqlite opens a transaction only before a data-changing statement, not before SAVEPOINT: a
+    savepoint taken first would become the outermost transaction, and its work would be
+    committed at RELEASE even if the caller then rolls back. Starting the transaction explicitly
+    when a savepoint finds none keeps "roll back" meaning roll back.
+    """
+
+    @sa.event.listens_for(engine, "savepoint")
+    def _begin_before_savepoint(connection: sa.Connection, _name: str) -> None:
+        if not connection.connection.dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN")

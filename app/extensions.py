@@ -13,7 +13,7 @@ from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from app.database import db
+from app.database import db, use_real_sqlite_transactions
 
 migrate = Migrate()
 login_manager = LoginManager()
@@ -35,6 +35,9 @@ def connect_redis(url: str) -> redis.Redis:
 def register_extensions(app: Flask) -> None:
     """Bind every extension to the app."""
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            use_real_sqlite_transactions(db.engine)
     migrate.init_app(
         app,
         db,

@@ -494,6 +494,18 @@ def sitemap_entries(session: Session) -> tuple[list[str], list[tuple[str, object
     return category_slugs, [tuple(row) for row in products]
 
 
+def _first_image_where(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[str]:
+    """The storage key of the first picture meeting `condition` (the outer row is referenced only
+    in the WHERE clause: SQLite cannot resolve outer columns in a subquery's ORDER BY)."""
+    return (
+        sa.select(ProductImage.storage_key)
+        .where(condition)
+        .order_by(ProductImage.position, ProductImage.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def variant_offers(session: Session, variant_ids: Collection[int]) -> dict[int, VariantOffer]:
     """The variants with these ids, in one statement; ids that do not exist are left out.
 
@@ -508,16 +520,9 @@ def variant_offers(session: Session, variant_ids: Collection[int]) -> dict[int, 
         .where(siblings.product_id == ProductVariant.product_id)
         .scalar_subquery()
     )
-    image_key = (
-        sa.select(ProductImage.storage_key)
-        .where(ProductImage.product_id == ProductVariant.product_id)
-        .order_by(
-            sa.case((ProductImage.variant_id == ProductVariant.id, 0), else_=1),
-            ProductImage.position,
-            ProductImage.id,
-        )
-        .limit(1)
-        .scalar_subquery()
+    image_key = sa.func.coalesce(
+        _first_image_where(ProductImage.variant_id == ProductVariant.id),
+        _first_image_where(ProductImage.product_id == ProductVariant.product_id),
     )
     rows = session.execute(
         sa.select(
