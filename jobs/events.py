@@ -104,7 +104,7 @@ def apply_refund(session, payload: dict) -> None:
 
 
 def release_promotion(session, payload: dict) -> None:
-    """OrderExpired / OrderCancelled: the order's use of its promo code is given back."""
+    """ReservationExpired / OrderCancelled: the order's use of its promo code is given back."""
     checkout.release_promotion(session, payload["reference"])
 
 
@@ -113,7 +113,7 @@ HANDLERS: dict[str, tuple[Callable, ...]] = {
     "PaymentFailed": (apply_payment_failure,),
     "OrderPaid": (send_confirmation, notify_merchants),
     "OrderCancelled": (return_stock, refund_cancelled, send_cancellation, release_promotion),
-    "OrderExpired": (release_promotion,),
+    "ReservationExpired": (release_promotion,),
     "PaymentRefunded": (apply_refund,),
 }
 

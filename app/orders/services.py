@@ -285,7 +285,7 @@ def expire_order(session: Session, reference: str, now: datetime | None = None) 
     inventory.release_reservation(session, reference)
     _set_status(session, order, OrderStatus.EXPIRED)
     _set_fulfilments(order, FulfilmentStatus.CANCELLED)
-    record_event(session, "OrderExpired", _event_payload(order))
+    record_event(session, "ReservationExpired", _event_payload(order))
     return True
 
 

@@ -113,7 +113,7 @@ def test_expiry_releases_only_overdue_orders(database):
 
     assert stock(product.variants[0].id) == (3, 0)
     assert orders.get_order(database, order.id).status == OrderStatus.EXPIRED
-    assert len(events_named("OrderExpired")) == 1
+    assert len(events_named("ReservationExpired")) == 1
 
 
 def test_late_payment_sells_released_stock_when_still_there(database):
