@@ -17,6 +17,7 @@ from app.extensions import redis_client
 log = logging.getLogger("marketplace.jobs")
 
 DEFAULT_QUEUE = "default"
+RETRY_INTERVALS = (10, 60, 300)
 
 
 def resolve(func: str | Callable[..., Any]) -> Callable[..., Any]:
@@ -37,7 +38,8 @@ def enqueue(
     app = current_app._get_current_object()
     if app.config["REDIS_URL"] and not app.config.get("JOBS_INLINE"):
         rq_queue = Queue(queue, connection=redis_client(app))
-        return rq_queue.enqueue(func, *args, retry=Retry(max=retries, interval=[10, 60, 300]))
+        intervals = list(RETRY_INTERVALS[:retries])
+        return rq_queue.enqueue(func, *args, retry=Retry(max=retries, interval=intervals))
     if has_request_context():
         g.setdefault("pending_jobs", []).append((resolve(func), args))
         return None
@@ -45,13 +47,23 @@ def enqueue(
     return None
 
 
-def run_inline(app: Flask, func: Callable[..., Any], args: tuple) -> None:
-    """Run one job in its own app context; a failure is logged, never raised to the caller."""
+def run_inline(app: Flask, func: Callable[..., Any], args: tuple, attempt: int = 0) -> None:
+    """Run one job in its own app context; a failure is logged, never raised to the caller, and
+    the job is tried again later on a timer thread (as RQ retries) while JOB_RETRY_SECONDS lists
+    another delay."""
     with app.app_context():
         try:
             func(*args)
         except Exception:
-            log.exception("in-process job %s failed", getattr(func, "__name__", func))
+            name = getattr(func, "__name__", func)
+            delays = app.config.get("JOB_RETRY_SECONDS", RETRY_INTERVALS)
+            if attempt >= len(delays):
+                log.exception("in-process job %s failed; no retries left", name)
+                return
+            log.exception("in-process job %s failed; retrying in %s s", name, delays[attempt])
+            retry = threading.Timer(delays[attempt], run_inline, (app, func, args, attempt + 1))
+            retry.daemon = True
+            retry.start()
 
 
 def run_pending_jobs(response):
@@ -115,6 +127,7 @@ def start_periodic_jobs(app: Flask) -> list[threading.Thread]:
 
 
 def _every(app: Flask, func: Callable[..., Any], interval: int) -> None:
+    no_retries = len(app.config.get("JOB_RETRY_SECONDS", RETRY_INTERVALS))
     while True:
         time.sleep(interval)
-        run_inline(app, func, ())
+        run_inline(app, func, (), attempt=no_retries)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from html import unescape
 
 from app import create_app
@@ -81,3 +83,49 @@ def test_with_stripe_forms_may_post_to_its_hosted_checkout(backing_services, tmp
     )
     policy = stripe_app.test_client().get("/robots.txt").headers["Content-Security-Policy"]
     assert "form-action 'self' https://checkout.stripe.com" in policy
+
+
+def test_a_failed_in_process_job_is_tried_again_later(app):
+    from app.platform import jobs
+
+    app.config["JOB_RETRY_SECONDS"] = (0.01, 0.01)
+    attempts: list[int] = []
+    done = threading.Event()
+
+    def flaky() -> None:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise ConnectionError("mail server down")
+        done.set()
+
+    try:
+        jobs.run_inline(app, flaky, ())
+        assert done.wait(timeout=10)
+    finally:
+        app.config["JOB_RETRY_SECONDS"] = ()
+    assert len(attempts) == 3
+
+
+def test_an_in_process_job_gives_up_after_its_retries(app, caplog):
+    from app.platform import jobs
+
+    app.config["JOB_RETRY_SECONDS"] = (0.01,)
+    attempts: list[int] = []
+    gave_up = threading.Event()
+
+    def broken() -> None:
+        attempts.append(1)
+        if len(attempts) == 2:
+            gave_up.set()
+        raise ConnectionError("mail server down")
+
+    try:
+        jobs.run_inline(app, broken, ())
+        assert gave_up.wait(timeout=10)
+    finally:
+        app.config["JOB_RETRY_SECONDS"] = ()
+    deadline = time.monotonic() + 5
+    while "no retries left" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "no retries left" in caplog.text
+    assert len(attempts) == 2

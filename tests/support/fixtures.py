@@ -39,6 +39,7 @@ def settings_for_tests(backing_services: dict, instance: Path, **overrides) -> d
         "SQLALCHEMY_DATABASE_URI": backing_services["database"],
         "REDIS_URL": backing_services["redis"],
         "JOBS_INLINE": True,
+        "JOB_RETRY_SECONDS": (),
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
         "MEDIA_ROOT": str(instance / "media"),
