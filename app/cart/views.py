@@ -28,6 +28,7 @@ from app.cart import rules, services
 from app.database import db
 from app.platform.errors import render_error
 from app.platform.htmx import render_page_or_block
+from app.platform.security import origin_checked
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -162,6 +163,7 @@ def show():
 
 
 @bp.post("/add")
+@origin_checked
 def add():
     """Add a variant (from its product page); htmx gets a confirmation, others go back there."""
     variant_id = rules.parse_variant_id(request.form.get("variant_id"))

@@ -363,21 +363,31 @@ def test_the_mini_cart_costs_no_sql(client, tee):
     assert "Cart (2)" in mini_cart(html)
 
 
-def test_csrf_is_required_when_enabled(app, client, tee, monkeypatch):
+def test_csrf_protection_when_enabled(app, client, tee, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     small = tee.variants[0]
+    page = client.get(f"/p/{tee.slug}")
 
-    refused = add(client, small.id)
-    page = client.get(f"/p/{tee.slug}").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    accepted = client.post(
-        "/cart/add", data={"variant_id": small.id, "quantity": "1", "csrf_token": token}
+    cross_site = client.post(
+        "/cart/add",
+        data={"variant_id": small.id, "quantity": "1"},
+        headers={"Origin": "https://evil.example"},
+    )
+    opaque = client.post(
+        "/cart/add", data={"variant_id": small.id, "quantity": "1"}, headers={"Origin": "null"}
+    )
+    from_our_page = client.post(
+        "/cart/add",
+        data={"variant_id": small.id, "quantity": "1"},
+        headers={"Origin": "http://localhost", "Referer": f"http://localhost/p/{tee.slug}"},
     )
     change_refused = client.post(f"/cart/lines/{small.id}", data={"quantity": "2"})
     remove_refused = client.post(f"/cart/lines/{small.id}/remove")
 
-    assert refused.status_code == 400
-    assert "Your form expired" in refused.get_data(as_text=True)
-    assert accepted.status_code == 303
+    assert "Set-Cookie" not in page.headers
+    assert "csrf_token" not in page.get_data(as_text=True).split('class="add-to-cart"')[1][:400]
+    assert cross_site.status_code == 403 and opaque.status_code == 403
+    assert from_our_page.status_code == 303
     assert change_refused.status_code == 400 and remove_refused.status_code == 400
+    assert "Your form expired" in change_refused.get_data(as_text=True)
     assert services.cart_count(services.cart_store(app), guest_key(client)) == 1
