@@ -1,19 +1,27 @@
-"""The database-specific half of search: text matching, relevance and the spelling vocabulary.
+"""The database-specific half of search: which products match, their relevance, the vocabulary.
 
-PostgreSQL matches `products.search_vector` (a stored generated tsvector with a GIN index, made by
-the 0002 migration) against a tsquery, ranks with ts_rank_cd, and corrects spelling with pg_trgm
-over `search_terms`. SQLite matches the FTS5 table `products_fts` (kept in sync by triggers), ranks
-with bm25 and corrects spelling with difflib over `search_terms`.
+Both backends answer the same question the same way: `matches()` is a SELECT of the visible
+products matching the text (all of them without text), one row each, with the columns the
+facets, filters and sorts use: product_id, category_id, merchant_id, price_amount, in_stock,
+created_at and, with text, a relevance score (higher is better). Its "named" tier keeps the
+products whose *name* alone matches the text, its "other" tier the rest: "Best match" shows the
+named ones first.
 
-Neither the tsvector column nor the FTS5 table is part of the models, so they are named here with
-literal SQL; every value that comes from the shopper travels as a bound parameter, and the query
-syntax around it is built from words made only of letters and digits.
+PostgreSQL reads the `search_documents` read model (0004 migration): one narrow row per visible
+product with a copy of its tsvector (name A, attributes B, description C), GIN-indexed, and a GIN
+index over the name's lexemes alone (`ts_filter(document, '{a}')`); it scores with ts_rank and
+corrects spelling with pg_trgm over `search_terms`. SQLite joins products to the FTS5 table
+`products_fts` (0002), whose `name` column filter finds the named tier; it scores with bm25 and
+corrects spelling with difflib over `search_terms`.
+
+Neither the read model nor the FTS5 table is part of the models, so they are named here with
+lightweight table constructs; every value that comes from the shopper travels as a bound
+parameter, and the query syntax around it is built from words made only of letters and digits.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -22,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
 from app.catalog.services import visible_products
+from app.inventory.services import in_stock_condition
 from app.search import rules
 from app.search.models import SearchTerm
 from app.search.rules import TextQuery
@@ -29,35 +38,38 @@ from app.search.rules import TextQuery
 TEXT_SEARCH_CONFIG = "english"
 VOCABULARY_CONFIG = "simple"
 FTS_TABLE = "products_fts"
+FTS_NAME_COLUMN = "name"
 # bm25 weights of the FTS5 columns, in their declared order: name, description, search_text.
 FTS_WEIGHTS = (10.0, 1.0, 4.0)
 VOCABULARY_BATCH = 1000
 TRIGRAM_THRESHOLD = 0.15
 TRIGRAM_CANDIDATES = 20
+NAMED, OTHER = "named", "other"
 
-
-@dataclass(frozen=True)
-class TextMatch:
-    """How to narrow a query over products to a text search, and a score (higher is better)."""
-
-    join: tuple[sa.FromClause, sa.ColumnElement[bool]] | None
-    condition: sa.ColumnElement[bool] | None
-    score: sa.ColumnElement[float]
-
-    def apply(self, statement: sa.Select) -> sa.Select:
-        """`statement` (a select over products) restricted to the matching products."""
-        if self.join is not None:
-            statement = statement.join(*self.join)
-        if self.condition is not None:
-            statement = statement.where(self.condition)
-        return statement
+SEARCH_DOCUMENTS = sa.table(
+    "search_documents",
+    sa.column("product_id", sa.Integer),
+    sa.column("category_id", sa.Integer),
+    sa.column("merchant_id", sa.Integer),
+    sa.column("price_amount", sa.Integer),
+    sa.column("in_stock", sa.Boolean),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("document", postgresql.TSVECTOR),
+)
 
 
 class SearchBackend(Protocol):
     """What search needs from a database."""
 
-    def text_match(self, terms: TextQuery) -> TextMatch:
-        """Matching and scoring for non-empty `terms`."""
+    def matches(self, text: bool, tier: str | None = None, excluding: bool = True) -> sa.Select:
+        """Visible products matching the `text_query` parameter (every one without text).
+
+        `tier` NAMED keeps those whose name alone matches, OTHER the rest, None both;
+        `excluding` says whether the text excludes words (a name match then proves less).
+        """
+
+    def text_parameters(self, terms: TextQuery) -> dict[str, str]:
+        """The bound parameters `matches(text=True)` needs for non-empty `terms`."""
 
     def spelling_candidates(self, session: Session, words: list[str]) -> dict[str, dict[str, int]]:
         """Known words that might be what each word meant, with how many products use them."""
@@ -69,8 +81,8 @@ class SearchBackend(Protocol):
 def backend_for(session: Session) -> SearchBackend:
     """The backend for the session's database."""
     if session.get_bind().dialect.name == "postgresql":
-        return PostgresSearch()
-    return SqliteSearch()
+        return POSTGRES
+    return SQLITE
 
 
 def tsquery_text(terms: TextQuery) -> str:
@@ -104,21 +116,58 @@ def vocabulary_source() -> sa.Select:
     )
 
 
-class PostgresSearch:
-    """Full-text search on PostgreSQL: tsvector + GIN, ts_rank_cd, pg_trgm."""
+def tsquery() -> sa.ColumnElement:
+    """to_tsquery of the `text_query` parameter (rendered as a literal when the statement runs)."""
+    return sa.func.to_tsquery(
+        sa.cast(sa.literal_column(f"'{TEXT_SEARCH_CONFIG}'"), postgresql.REGCONFIG),
+        sa.bindparam("text_query", type_=sa.Text, literal_execute=True),
+        type_=postgresql.TSQUERY,
+    )
 
-    def text_match(self, terms: TextQuery) -> TextMatch:
-        """`search_vector @@ to_tsquery(...)`, scored by ts_rank_cd (name words weigh most)."""
-        query = sa.func.to_tsquery(
-            sa.cast(sa.literal_column(f"'{TEXT_SEARCH_CONFIG}'"), postgresql.REGCONFIG),
-            sa.bindparam("text_query", tsquery_text(terms), type_=sa.Text),
+
+class PostgresSearch:
+    """Full-text search on PostgreSQL: the search_documents read model, ts_rank, pg_trgm."""
+
+    def matches(self, text: bool, tier: str | None = None, excluding: bool = True) -> sa.Select:
+        """Rows of `search_documents`; with text, those whose tsvector matches the query.
+
+        The named tier is found with the name index alone when the text excludes nothing (a
+        name holding every word makes the whole document match, phrases included); with
+        exclusions the whole document must also match.
+        """
+        documents = SEARCH_DOCUMENTS.c
+        columns = [
+            documents.product_id,
+            documents.category_id,
+            documents.merchant_id,
+            documents.price_amount,
+            documents.in_stock,
+            documents.created_at,
+        ]
+        if not text:
+            return sa.select(*columns)
+        # In conditions the planner sees the text (a literal when the statement runs) and
+        # estimates how many rows match; for the score it is computed once (an InitPlan).
+        query = tsquery()
+        score = sa.func.ts_rank(
+            documents.document, sa.select(query).scalar_subquery(), type_=sa.Float
         )
-        vector = sa.literal_column("products.search_vector", postgresql.TSVECTOR)
-        return TextMatch(
-            join=None,
-            condition=vector.bool_op("@@")(query),
-            score=sa.func.ts_rank_cd(vector, query, type_=sa.Float),
+        selected = sa.select(*columns, score.label("score"))
+        matching = documents.document.bool_op("@@")(query)
+        if tier is None:
+            return selected.where(matching)
+        # The expression of the ix_search_documents_name index: the name's lexemes alone.
+        name = sa.func.ts_filter(
+            documents.document, sa.literal_column("'{a}'"), type_=postgresql.TSVECTOR
         )
+        named = name.bool_op("@@")(query)
+        if tier == NAMED:
+            return selected.where(named, matching) if excluding else selected.where(named)
+        return selected.where(matching, sa.not_(named))
+
+    def text_parameters(self, terms: TextQuery) -> dict[str, str]:
+        """The to_tsquery text."""
+        return {"text_query": tsquery_text(terms)}
 
     def spelling_candidates(self, session: Session, words: list[str]) -> dict[str, dict[str, int]]:
         """The known words most similar to each word by trigrams (the word itself when known).
@@ -185,22 +234,47 @@ class PostgresSearch:
 class SqliteSearch:
     """Full-text search on SQLite: FTS5 with the porter stemmer, bm25, difflib."""
 
-    def text_match(self, terms: TextQuery) -> TextMatch:
-        """Join the FTS5 hits; score is minus bm25 (whose best is the lowest)."""
-        fts = sa.table(FTS_TABLE, sa.column("rowid"))
+    def matches(self, text: bool, tier: str | None = None, excluding: bool = True) -> sa.Select:
+        """Visible products, joined to their FTS5 hits when there is text (which the named
+        tier needs anyway, for the score)."""
+        selected = visible_products().with_only_columns(
+            Product.id.label("product_id"),
+            Product.category_id,
+            Product.merchant_id,
+            Product.price_amount,
+            in_stock_condition(Product.id).label("in_stock"),
+            Product.created_at,
+            maintain_column_froms=True,
+        )
+        if not text:
+            return selected
         table = sa.literal_column(FTS_TABLE)
+        fts = sa.table(FTS_TABLE, sa.column("rowid"))
         weights = [sa.literal_column(repr(weight)) for weight in FTS_WEIGHTS]
         hits = (
             sa.select(
                 fts.c.rowid.label("product_id"),
                 (-sa.func.bm25(table, *weights, type_=sa.Float)).label("score"),
             )
-            .where(table.op("MATCH")(sa.bindparam("text_query", fts5_match_text(terms))))
+            .where(
+                table.op("MATCH")(sa.bindparam("text_query", type_=sa.Text, literal_execute=True))
+            )
             .subquery("text_hits")
         )
-        return TextMatch(
-            join=(hits, hits.c.product_id == Product.id), condition=None, score=hits.c.score
+        selected = selected.join(hits, hits.c.product_id == Product.id).add_columns(hits.c.score)
+        if tier is None:
+            return selected
+        named = Product.id.in_(
+            sa.select(fts.c.rowid).where(
+                table.op("MATCH")(sa.bindparam("name_query", type_=sa.Text, literal_execute=True))
+            )
         )
+        return selected.where(named if tier == NAMED else sa.not_(named))
+
+    def text_parameters(self, terms: TextQuery) -> dict[str, str]:
+        """The MATCH text, and the same restricted to the name column (the named tier)."""
+        text = fts5_match_text(terms)
+        return {"text_query": text, "name_query": f"{FTS_NAME_COLUMN} : ({text})"}
 
     def spelling_candidates(self, session: Session, words: list[str]) -> dict[str, dict[str, int]]:
         """Known words at most two letters longer or shorter than each word, in one query."""
@@ -229,3 +303,7 @@ class SqliteSearch:
         for start in range(0, len(rows), VOCABULARY_BATCH):
             session.execute(sa.insert(SearchTerm), rows[start : start + VOCABULARY_BATCH])
         return len(rows)
+
+
+POSTGRES = PostgresSearch()
+SQLITE = SqliteSearch()

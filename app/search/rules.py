@@ -1,4 +1,4 @@
-"""Search rules that need no database: reading the query string, the text syntax, price buckets.
+"""Search rules that need no database: the query string, the text syntax, price bands, counting.
 
 Shoppers type anything, so every function here accepts any input and returns something sane:
 unknown values are dropped, text is cleaned and shortened, page numbers are clamped.
@@ -6,9 +6,11 @@ unknown values are dropped, text is cleaned and shortened, page numbers are clam
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -57,6 +59,8 @@ PRICE_BUCKETS = (
     PriceBucket("200-plus", "$200 and over", 20000, None),
 )
 PRICE_BUCKETS_BY_KEY = {bucket.key: bucket for bucket in PRICE_BUCKETS}
+# Where one bucket ends and the next begins: a price's band is its bucket's index in PRICE_BUCKETS.
+PRICE_BOUNDS = tuple(bucket.maximum for bucket in PRICE_BUCKETS[:-1])
 
 
 @dataclass(frozen=True)
@@ -269,3 +273,89 @@ def selected_buckets(keys: Iterable[str]) -> list[PriceBucket]:
     """The price buckets named by `keys`, in display order."""
     wanted = set(keys)
     return [bucket for bucket in PRICE_BUCKETS if bucket.key in wanted]
+
+
+def price_band(amount: int) -> int:
+    """The index in PRICE_BUCKETS of the bucket a price (minor units) falls in."""
+    return bisect.bisect_right(PRICE_BOUNDS, amount)
+
+
+def selected_bands(keys: Iterable[str]) -> tuple[int, ...]:
+    """The bands (PRICE_BUCKETS indexes) of the price buckets named by `keys`, in order."""
+    wanted = set(keys)
+    return tuple(index for index, bucket in enumerate(PRICE_BUCKETS) if bucket.key in wanted)
+
+
+FACETS = ("category", "merchant", "band", "stock")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """How many matching products share one category, merchant, price band and stock state."""
+
+    category_id: int
+    merchant_id: int
+    band: int
+    in_stock: bool
+    hits: int
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The ticked filters as ids and bands; None means the facet does not filter."""
+
+    categories: frozenset[int] | None = None
+    merchants: frozenset[int] | None = None
+    bands: frozenset[int] | None = None
+    in_stock: bool = False
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The total and every facet's counts, each facet counted under every filter but its own."""
+
+    total: int
+    categories: Counter[int]
+    merchants: Counter[int]
+    bands: Counter[int]
+    in_stock: int
+
+
+def failed_filters(cell: Cell, selection: Selection) -> tuple[str, ...]:
+    """The facets (of FACETS) whose active filter the products of `cell` do not pass."""
+    passes = (
+        selection.categories is None or cell.category_id in selection.categories,
+        selection.merchants is None or cell.merchant_id in selection.merchants,
+        selection.bands is None or cell.band in selection.bands,
+        not selection.in_stock or cell.in_stock,
+    )
+    return tuple(facet for facet, ok in zip(FACETS, passes, strict=True) if not ok)
+
+
+def tally(cells: Iterable[Cell], selection: Selection) -> Tally:
+    """Count the matching products per facet value from the cells of the facet cube.
+
+    A product counts towards a facet value when it passes every active filter except that
+    facet's own, so each count says how many results ticking that value (too, or instead)
+    would give; the total counts the products that pass every filter.
+    """
+    total = in_stock = 0
+    categories: Counter[int] = Counter()
+    merchants: Counter[int] = Counter()
+    bands: Counter[int] = Counter()
+    for cell in cells:
+        failed = failed_filters(cell, selection)
+        if len(failed) > 1:
+            continue
+        counted_in = failed or FACETS
+        if not failed:
+            total += cell.hits
+        if "category" in counted_in:
+            categories[cell.category_id] += cell.hits
+        if "merchant" in counted_in:
+            merchants[cell.merchant_id] += cell.hits
+        if "band" in counted_in:
+            bands[cell.band] += cell.hits
+        if "stock" in counted_in and cell.in_stock:
+            in_stock += cell.hits
+    return Tally(total, categories, merchants, bands, in_stock)

@@ -1,15 +1,16 @@
-"""Search objects the 0002 migration makes outside the models, hidden from Alembic autogenerate.
+"""Search objects the migrations make outside the models, hidden from Alembic autogenerate.
 
 The models cannot declare them (a generated tsvector column, an FTS5 virtual table and its shadow
-tables, indexes with operator classes) or do not own them (the partial in-stock index on
-stock_items, which serves the search's per-product stock probes), so without these hooks
-`flask db check` would want to drop them. migrations/env.py passes both hooks to
-`context.configure`.
+tables, indexes with operator classes, the PostgreSQL-only `search_documents` read model of 0004
+with its expression index and triggers) or do not own them (the partial in-stock index on
+stock_items, which serves the stock checks), so without these hooks `flask db check` would want
+to drop them. migrations/env.py passes both hooks to `context.configure`.
 """
 
 from __future__ import annotations
 
 FTS_TABLE_PREFIX = "products_fts"
+TABLES = frozenset({"search_documents"})
 INDEXES = frozenset(
     {"ix_products_search_vector", "ix_search_terms_term_trgm", "ix_stock_items_in_stock"}
 )
@@ -21,7 +22,7 @@ def is_search_object(name: str | None, type_: str, table_name: str | None = None
     if name is None:
         return False
     if type_ == "table":
-        return name.startswith(FTS_TABLE_PREFIX)
+        return name.startswith(FTS_TABLE_PREFIX) or name in TABLES
     if type_ == "index":
         return name in INDEXES
     if type_ == "column":

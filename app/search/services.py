@@ -6,11 +6,15 @@ products of either), facets combine with AND, so a count says how many results t
 that value were ticked too (or instead, for an already ticked facet). The total is the number of
 products matching every filter.
 
-A search costs two queries whatever it shows: one statement reads the matching products once and
-returns every facet count, the total and the ids of the page asked for; a second draws those
-products' cards. When the text finds nothing, a query or two look for spelling corrections and,
-if there are some, the first statement runs again for the corrected text; a page past the last
-runs it again for the last page. Outcomes can be kept for a few seconds in a `ResultCache`.
+"Best match" shows first the products whose name holds every searched word, then the others, each
+group by relevance (PostgreSQL ts_rank, SQLite bm25), newest id first on ties.
+
+A search costs two statements whatever it shows (app.search.statements): the *tally* reads the
+matching products once and returns the facet cube (counts per category, merchant, price band and
+stock state, which `rules.tally` turns into every facet's counts) with the names to show; the
+*page* draws one page of product cards. When the text finds nothing, a query or two look for
+spelling corrections and, if there are some, the tally runs again for the corrected text. Outcomes
+can be kept for a few seconds in a `ResultCache`; cards are always drawn fresh.
 """
 
 from __future__ import annotations
@@ -18,30 +22,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from app.catalog.models import Category, Product
-from app.catalog.services import ProductCard, cards_from_rows, listing_query, visible_products
-from app.inventory.models import StockItem
-from app.inventory.services import in_stock_condition
-from app.merchants.models import Merchant, MerchantStatus
+from app.catalog.models import Product
+from app.catalog.services import ProductCard, cards_from_rows, listing_query
 from app.platform.pagination import Page
 from app.search import rules
-from app.search.backends import SearchBackend, TextMatch, backend_for
+from app.search.backends import SearchBackend, backend_for
 from app.search.cache import ResultCache
-from app.search.rules import PER_PAGE, PRICE_BUCKETS, RELEVANCE, SearchQuery
+from app.search.rules import PER_PAGE, PRICE_BUCKETS, SearchQuery
+from app.search.statements import (
+    CATEGORY,
+    CELL,
+    MERCHANT,
+    Shape,
+    page_statement,
+    parameters,
+    tally_statement,
+)
 
 CATEGORY_FACET_SIZE = 20
 MERCHANT_FACET_SIZE = 15
-CATEGORY, MERCHANT, PRICE, STOCK, TOTAL, PAGE = (
-    "category",
-    "merchant",
-    "price",
-    "stock",
-    "total",
-    "page",
-)
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,21 @@ class SearchResults:
 
 
 @dataclass(frozen=True)
-class Matches:
-    """What the search statement returns: the total, raw facet rows and one page of product ids."""
+class Label:
+    """How a category or merchant is shown: its name, its slug and (categories) its parent."""
 
-    total: int
-    rows: list[sa.Row]
-    page_ids: list[int]
+    name: str
+    slug: str
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the tally statement says about a search."""
+
+    tally: rules.Tally
+    categories: dict[int, Label]
+    merchants: dict[int, Label]
 
 
 @dataclass(frozen=True)
@@ -131,12 +141,13 @@ def search_products(
     """
     key = ResultCache.key(["products", query.to_args()]) if cache else None
     stored = cache.load(key) if cache else None
-    outcome = Outcome.from_json(stored) if stored else None
-    if outcome is None:
-        outcome = find_outcome(session, query)
+    if stored:
+        outcome = Outcome.from_json(stored)
+        cards = cards_in_order(session, outcome.page_ids)
+    else:
+        outcome, cards = find_outcome(session, query)
         if cache:
             cache.store(key, outcome.to_json())
-    cards = cards_in_order(session, outcome.page_ids)
     return SearchResults(
         query=replace(query, page=outcome.page),
         products=Page(cards, outcome.page, PER_PAGE, outcome.total),
@@ -145,31 +156,72 @@ def search_products(
     )
 
 
-def find_outcome(session: Session, query: SearchQuery) -> Outcome:
-    """Counts, corrections and the page's product ids for `query`, from the database."""
+def find_outcome(session: Session, query: SearchQuery) -> tuple[Outcome, list[ProductCard]]:
+    """Counts, corrections and the page's cards for `query`, from the database.
+
+    A page past the last shows the last one.
+    """
     backend = backend_for(session)
     searched, corrected_text = query, None
-    text_match = None if query.terms.is_empty else backend.text_match(query.terms)
-    matches = find_matches(session, query, text_match)
-    if matches.total == 0 and text_match is not None:
+    found = read_tally(session, backend, query)
+    if found.tally.total == 0 and not query.terms.is_empty:
         corrected = corrected_query(session, backend, query)
         if corrected is not None:
-            corrected_match = backend.text_match(corrected.terms)
-            corrected_matches = find_matches(session, corrected, corrected_match)
-            if corrected_matches.total:
-                searched, text_match, matches = corrected, corrected_match, corrected_matches
-                corrected_text = corrected.text
-    last_page = max(1, -(-matches.total // PER_PAGE))
-    if query.page > last_page:
-        query, searched = replace(query, page=last_page), replace(searched, page=last_page)
-        matches = find_matches(session, searched, text_match)
-    return Outcome(
-        page=query.page,
-        total=matches.total,
-        page_ids=matches.page_ids,
-        facets=build_facets(query, matches),
+            corrected_found = read_tally(session, backend, corrected)
+            if corrected_found.tally.total:
+                searched, found, corrected_text = corrected, corrected_found, corrected.text
+    last_page = max(1, -(-found.tally.total // PER_PAGE))
+    page = min(query.page, last_page)
+    cards = read_page(session, backend, replace(searched, page=page)) if found.tally.total else []
+    outcome = Outcome(
+        page=page,
+        total=found.tally.total,
+        page_ids=[card.id for card in cards],
+        facets=build_facets(query, found),
         corrected_text=corrected_text,
     )
+    return outcome, cards
+
+
+def read_tally(session: Session, backend: SearchBackend, query: SearchQuery) -> Found:
+    """Run the tally statement of `query` and count every facet from its cube."""
+    rows = session.connection().execute(
+        tally_statement(backend, Shape.of(query)), parameters(backend, query)
+    )
+    cells: list[rules.Cell] = []
+    categories: dict[int, Label] = {}
+    merchants: dict[int, Label] = {}
+    for row in rows:
+        if row.kind == CELL:
+            cells.append(
+                rules.Cell(row.key_id, row.merchant_id, row.band, bool(row.in_stock), row.hits)
+            )
+        elif row.kind == CATEGORY:
+            categories[row.key_id] = Label(row.name, row.slug, row.context or "")
+        elif row.kind == MERCHANT:
+            merchants[row.key_id] = Label(row.name, row.slug)
+    selection = rules.Selection(
+        categories=ticked(categories, query.categories),
+        merchants=ticked(merchants, query.merchants),
+        bands=frozenset(rules.selected_bands(query.prices)) if query.prices else None,
+        in_stock=query.in_stock,
+    )
+    return Found(rules.tally(cells, selection), categories, merchants)
+
+
+def ticked(labels: dict[int, Label], slugs: tuple[str, ...]) -> frozenset[int] | None:
+    """The ids of the ticked slugs (None when the facet does not filter; unknown slugs match
+    nothing)."""
+    if not slugs:
+        return None
+    return frozenset(key for key, label in labels.items() if label.slug in slugs)
+
+
+def read_page(session: Session, backend: SearchBackend, query: SearchQuery) -> list[ProductCard]:
+    """The cards of the query's page, in order."""
+    statement = page_statement(backend, Shape.of(query))
+    rows = session.connection().execute(statement, parameters(backend, query)).all()
+    return cards_from_rows(rows)
 
 
 def refresh_vocabulary(session: Session) -> int:
@@ -192,231 +244,35 @@ def corrected_query(
     return replace(query, text=rules.apply_corrections(query.text, corrections))
 
 
-def filter_conditions(query: SearchQuery) -> dict[str, sa.ColumnElement[bool]]:
-    """The SQL condition of each active category, merchant and price filter, by facet name."""
-    conditions: dict[str, sa.ColumnElement[bool]] = {}
-    if query.categories:
-        conditions[CATEGORY] = Product.category_id.in_(
-            sa.select(Category.id).where(Category.slug.in_(query.categories))
+def build_facets(query: SearchQuery, found: Found) -> Facets:
+    """Label and order the counts; ticked values always show, even with nothing to count."""
+    tally = found.tally
+    categories = [
+        FacetValue(
+            label.slug,
+            label.name,
+            tally.categories[key],
+            label.slug in query.categories,
+            label.context,
         )
-    if query.merchants:
-        conditions[MERCHANT] = Merchant.slug.in_(query.merchants)
-    if query.prices:
-        conditions[PRICE] = sa.or_(
-            *(price_condition(bucket) for bucket in rules.selected_buckets(query.prices))
-        )
-    return conditions
-
-
-def price_condition(bucket: rules.PriceBucket) -> sa.ColumnElement[bool]:
-    """Products whose "from" price falls in the bucket."""
-    bounds = []
-    if bucket.minimum is not None:
-        bounds.append(Product.price_amount >= bucket.minimum)
-    if bucket.maximum is not None:
-        bounds.append(Product.price_amount < bucket.maximum)
-    return sa.and_(*bounds)
-
-
-def price_bucket_column() -> sa.ColumnElement[str]:
-    """The key of the price bucket a product's "from" price falls in."""
-    closed = [(Product.price_amount < bucket.maximum, bucket.key) for bucket in PRICE_BUCKETS[:-1]]
-    return sa.case(*closed, else_=PRICE_BUCKETS[-1].key)
-
-
-def in_stock_flag(text_match: TextMatch | None) -> sa.ColumnElement[bool]:
-    """Whether the product has a unit to sell (inventory's rule), in the form cheaper here.
-
-    A text search matches a small part of the catalogue: each product is probed with a LIMIT 1
-    index-only lookup (the partial index ix_stock_items_in_stock). Left to plan the EXISTS form
-    in a select list, PostgreSQL hashes every in-stock row of stock_items instead, which costs
-    more than the whole search. Without text the search reads every visible product, and that
-    hash is what it should do.
-    """
-    if text_match is None:
-        return in_stock_condition(Product.id)
-    return (
-        sa.select(sa.literal_column("1"))
-        .where(StockItem.product_id == Product.id, StockItem.on_hand > StockItem.reserved)
-        .limit(1)
-        .scalar_subquery()
-        .is_not(None)
-    )
-
-
-def sort_key(query: SearchQuery, text_match: TextMatch | None) -> tuple[sa.ColumnElement, bool]:
-    """The column the results are ordered by, and whether the order is descending."""
-    if query.sort == RELEVANCE and text_match is not None:
-        return text_match.score, True
-    if query.sort == "price_asc":
-        return Product.price_amount, False
-    if query.sort == "price_desc":
-        return Product.price_amount, True
-    return Product.created_at, True
-
-
-def find_matches(session: Session, query: SearchQuery, text_match: TextMatch | None) -> Matches:
-    """Every facet count, the total and the ids of the query's page, in one statement.
-
-    The products matching the text (visible ones only) are read once into a CTE with a flag per
-    active filter; each facet is grouped from it counting the rows that pass every other filter.
-    """
-    conditions = filter_conditions(query)
-    active = [*conditions, STOCK] if query.in_stock else list(conditions)
-    key, descending = sort_key(query, text_match)
-    matching = visible_products().with_only_columns(
-        Product.id,
-        Product.category_id,
-        Product.merchant_id,
-        price_bucket_column().label("price_bucket"),
-        in_stock_flag(text_match).label("in_stock"),
-        key.label("sort_key"),
-        *(condition.label(f"{name}_ok") for name, condition in conditions.items()),
-        maintain_column_froms=True,
-    )
-    if text_match is not None:
-        matching = text_match.apply(matching)
-    matched = matching.cte("matched")
-
-    def passing(excluded_facet: str | None) -> list[sa.ColumnElement[bool]]:
-        return [
-            matched.c.in_stock if name == STOCK else matched.c[f"{name}_ok"]
-            for name in active
-            if name != excluded_facet
-        ]
-
-    def counted(
-        excluded_facet: str | None, *extra: sa.ColumnElement[bool]
-    ) -> sa.ColumnElement[int]:
-        wanted = [*passing(excluded_facet), *extra]
-        return sa.func.count().filter(sa.and_(*wanted)) if wanted else sa.func.count()
-
-    def branch(facet: str, key_id, key_text, hits) -> sa.Select:
-        return sa.select(
-            sa.literal_column(f"'{facet}'").label("facet"),
-            sa.cast(key_id, sa.Integer).label("key_id"),
-            sa.cast(key_text, sa.String).label("key_text"),
-            sa.cast(hits, sa.Integer).label("hits"),
-        )
-
-    direction = sa.desc if descending else sa.asc
-    page = (
-        sa.select(matched.c.id, matched.c.sort_key)
-        .where(*passing(None))
-        .order_by(direction(matched.c.sort_key), direction(matched.c.id))
-        .limit(PER_PAGE)
-        .offset((query.page - 1) * PER_PAGE)
-        .subquery("page")
-    )
-    position = sa.func.row_number().over(
-        order_by=(direction(page.c.sort_key), direction(page.c.id))
-    )
-    no_key = sa.null()
-    branches = [
-        branch(CATEGORY, matched.c.category_id, no_key, counted(CATEGORY))
-        .group_by(matched.c.category_id)
-        .having(counted(CATEGORY) > 0),
-        branch(MERCHANT, matched.c.merchant_id, no_key, counted(MERCHANT))
-        .group_by(matched.c.merchant_id)
-        .having(counted(MERCHANT) > 0),
-        branch(PRICE, no_key, matched.c.price_bucket, counted(PRICE)).group_by(
-            matched.c.price_bucket
-        ),
-        branch(STOCK, no_key, no_key, counted(STOCK, matched.c.in_stock)).select_from(matched),
-        branch(TOTAL, no_key, no_key, counted(None)).select_from(matched),
-        branch(PAGE, page.c.id, no_key, position),
+        for key, label in found.categories.items()
+        if tally.categories[key] or label.slug in query.categories
     ]
-    if query.categories:
-        branches.append(
-            branch(CATEGORY, Category.id, no_key, sa.literal_column("0")).where(
-                Category.slug.in_(query.categories)
-            )
-        )
-    if query.merchants:
-        branches.append(
-            branch(MERCHANT, Merchant.id, no_key, sa.literal_column("0")).where(
-                Merchant.slug.in_(query.merchants), Merchant.status == MerchantStatus.ACTIVE
-            )
-        )
-    facets = sa.union_all(*branches).subquery("facets")
-    parent = aliased(Category)
-    rows = session.execute(
-        sa.select(
-            facets.c.facet,
-            facets.c.key_id,
-            facets.c.key_text,
-            facets.c.hits,
-            Category.name,
-            Category.slug,
-            parent.name.label("parent_name"),
-            Merchant.name.label("merchant_name"),
-            Merchant.slug.label("merchant_slug"),
-        )
-        .select_from(facets)
-        .outerjoin(Category, sa.and_(facets.c.facet == CATEGORY, Category.id == facets.c.key_id))
-        .outerjoin(parent, parent.id == Category.parent_id)
-        .outerjoin(Merchant, sa.and_(facets.c.facet == MERCHANT, Merchant.id == facets.c.key_id))
-    ).all()
-    return Matches(
-        total=next((row.hits for row in rows if row.facet == TOTAL), 0),
-        rows=rows,
-        page_ids=[
-            row.key_id for row in sorted(rows, key=lambda row: row.hits) if row.facet == PAGE
-        ],
-    )
-
-
-def build_facets(query: SearchQuery, matches: Matches) -> Facets:
-    """Label and order the raw counts; ticked values always show, even with nothing to count."""
-    categories: dict[str, FacetValue] = {}
-    merchants: dict[str, FacetValue] = {}
-    prices: dict[str, int] = {}
-    in_stock_count = 0
-    for row in matches.rows:
-        if row.facet == CATEGORY and row.slug is not None:
-            keep_highest(
-                categories,
-                FacetValue(
-                    row.slug,
-                    row.name,
-                    row.hits,
-                    row.slug in query.categories,
-                    row.parent_name or "",
-                ),
-            )
-        elif row.facet == MERCHANT and row.merchant_slug is not None:
-            keep_highest(
-                merchants,
-                FacetValue(
-                    row.merchant_slug,
-                    row.merchant_name,
-                    row.hits,
-                    row.merchant_slug in query.merchants,
-                ),
-            )
-        elif row.facet == PRICE:
-            prices[row.key_text] = row.hits
-        elif row.facet == STOCK:
-            in_stock_count = row.hits
+    merchants = [
+        FacetValue(label.slug, label.name, tally.merchants[key], label.slug in query.merchants)
+        for key, label in found.merchants.items()
+        if tally.merchants[key] or label.slug in query.merchants
+    ]
     return Facets(
-        categories=shortlist(categories.values(), CATEGORY_FACET_SIZE),
-        merchants=shortlist(merchants.values(), MERCHANT_FACET_SIZE),
+        categories=shortlist(categories, CATEGORY_FACET_SIZE),
+        merchants=shortlist(merchants, MERCHANT_FACET_SIZE),
         prices=[
-            FacetValue(
-                bucket.key, bucket.label, prices.get(bucket.key, 0), bucket.key in query.prices
-            )
-            for bucket in PRICE_BUCKETS
-            if prices.get(bucket.key) or bucket.key in query.prices
+            FacetValue(bucket.key, bucket.label, tally.bands[band], bucket.key in query.prices)
+            for band, bucket in enumerate(PRICE_BUCKETS)
+            if tally.bands[band] or bucket.key in query.prices
         ],
-        in_stock=FacetValue("1", "In stock only", in_stock_count, query.in_stock),
+        in_stock=FacetValue("1", "In stock only", tally.in_stock, query.in_stock),
     )
-
-
-def keep_highest(values: dict[str, FacetValue], value: FacetValue) -> None:
-    """Add `value`, unless the same value is already there with a higher count."""
-    current = values.get(value.value)
-    if current is None or value.count > current.count:
-        values[value.value] = value
 
 
 def shortlist(values: Iterable[FacetValue], size: int) -> list[FacetValue]:

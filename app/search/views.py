@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, request, url_for
 
 from app.database import db
@@ -25,7 +27,7 @@ def search():
         "query": results.query,
         "sort_labels": SORT_LABELS,
         "search_url": search_url,
-        "page_url": lambda number: search_url(results.query, page=number),
+        "page_url": page_urls(results.query),
     }
     return render_page_or_block(TEMPLATE, "results", **context)
 
@@ -39,3 +41,11 @@ def result_cache() -> ResultCache | None:
 def search_url(query: SearchQuery, **changes: object) -> str:
     """The URL of `query` with `changes` (e.g. another page, a filter removed)."""
     return url_for("search.search", **query.to_args(**changes))
+
+
+def page_urls(query: SearchQuery) -> Callable[[int], str]:
+    """The URL of each page of `query`'s results: its first page's URL, plus `page` (which
+    SearchQuery.to_args puts last), built once for all the pagination links."""
+    first = search_url(query, page=1)
+    separator = "&" if "?" in first else "?"
+    return lambda number: first if number == 1 else f"{first}{separator}page={number}"

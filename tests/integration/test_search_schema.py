@@ -19,7 +19,7 @@ from tests.support import services
 from tests.support.factories import make_category, make_product
 from tests.support.fixtures import truncate_all
 
-SEARCH_NAMES = ("search_vector", "products_fts", "search_terms")
+SEARCH_NAMES = ("search_vector", "products_fts", "search_terms", "search_documents")
 
 
 def fts_is_consistent(session) -> bool:
@@ -54,6 +54,7 @@ def test_autogenerate_leaves_the_search_objects_alone(database):
 
 def test_is_search_object():
     assert is_search_object("products_fts_idx", "table")
+    assert is_search_object("search_documents", "table")
     assert is_search_object("ix_products_search_vector", "index")
     assert is_search_object("search_vector", "column", "products")
     assert not is_search_object("products", "table")
@@ -181,3 +182,68 @@ def search_object_names() -> set[str]:
                 connection.scalars(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
             )
     return names
+
+
+def read_model_objects() -> set[str]:
+    """The 0004 read model's table, triggers and the products index it replaces, as found."""
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name != "postgresql":
+            return set()
+        return set(
+            connection.scalars(
+                sa.text(
+                    "SELECT relname FROM pg_class WHERE relname IN "
+                    "('search_documents', 'ix_products_search_vector') "
+                    "UNION ALL SELECT tgname FROM pg_trigger WHERE tgname LIKE 'search_documents%'"
+                )
+            )
+        )
+
+
+def test_the_read_model_migration_fills_it_and_goes_down_and_up_again(
+    scratch_database_url, is_postgres
+):
+    # given: a catalogue made before the read model existed
+    scratch = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": scratch_database_url,
+            "REDIS_URL": "",
+            "ACCESS_LOG": False,
+        }
+    )
+    directory = str(scratch.config["MIGRATIONS_DIR"])
+    with scratch.app_context():
+        upgrade(directory=directory, revision="0003")
+        make_product(name="Early Lantern")
+        make_product(name="Draft Lantern", published=False)
+
+        # when
+        upgrade(directory=directory, revision="0004")
+        made = read_model_objects()
+        found_after_upgrade = found(db.session, "lantern")
+        db.session.remove()
+        downgrade(directory=directory, revision="0003")
+        left = read_model_objects()
+        upgrade(directory=directory, revision="0004")
+        remade = read_model_objects()
+        found_after_redo = found(db.session, "lantern")
+        db.session.remove()
+        db.engine.dispose()
+
+    # then
+    assert found_after_upgrade == found_after_redo == ["Early Lantern"]
+    if is_postgres:
+        assert (
+            made
+            == remade
+            == {
+                "search_documents",
+                "search_documents_product",
+                "search_documents_merchant",
+                "search_documents_stock_added",
+                "search_documents_stock_turned",
+                "search_documents_stock_removed",
+            }
+        )
+        assert left == {"ix_products_search_vector"}

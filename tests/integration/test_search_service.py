@@ -365,3 +365,28 @@ def test_the_service_accepts_a_query_built_in_code(database, shop):
 
     # then
     assert names(results) == ["Chef Knife"]
+
+
+def test_best_match_pages_run_through_name_matches_then_the_others(database):
+    # given: 42 products named for the word and, between them, 8 that only mention it
+    merchant, category = make_merchant(), make_category()
+    for number in range(50):
+        named = number % 6 != 5
+        make_product(
+            merchant=merchant,
+            category=category,
+            name=f"Lantern {number:02d}" if named else f"Camp Light {number:02d}",
+            description="Bright." if named else "A lantern for the tent.",
+        )
+
+    # when: page 2 ends the named ones and starts the others, page 3 is past them
+    pages = [search(database, q="lantern", page=str(page)) for page in (1, 2, 3)]
+
+    # then
+    shown = [name for page in pages for name in names(page)]
+    assert [page.products.total for page in pages] == [50, 50, 50]
+    assert [len(page.products.items) for page in pages] == [24, 24, 2]
+    assert len(set(shown)) == 50
+    assert all(name.startswith("Lantern") for name in shown[:42])
+    assert all(name.startswith("Camp Light") for name in shown[42:])
+    assert shown[:42] == sorted(shown[:42], reverse=True)
