@@ -74,11 +74,20 @@ class Buyer:
         )
 
     def prepare(self, product_path: str, variants: tuple[int, int]) -> None:
-        """Fill the cart and walk the checkout to the review page."""
-        page = self.http.get(self.base_url + product_path)
-        self.csrf = CSRF.search(page.text).group(1)
+        """Fill the cart (from the product page, as a browser does) and walk the checkout to the
+        review page."""
+        expect(self.http.get(self.base_url + product_path), 200)
+        origin = {"Origin": self.base_url}
         for variant_id in variants:
-            expect(self.form("/cart/add", {"variant_id": variant_id, "quantity": 1}), 303)
+            added = self.http.post(
+                self.base_url + "/cart/add",
+                data={"variant_id": variant_id, "quantity": 1},
+                headers=origin,
+                allow_redirects=False,
+            )
+            expect(added, 303)
+        details = self.http.get(self.base_url + "/checkout/details")
+        self.csrf = CSRF.search(details.text).group(1)
         email = f"race-buyer{self.index}@example.com"
         expect(self.form("/checkout/details", {"email": email, **ADDRESS}), 303)
         expect(self.http.get(self.base_url + "/checkout/shipping"), 200)
