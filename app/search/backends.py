@@ -61,11 +61,19 @@ SEARCH_DOCUMENTS = sa.table(
 class SearchBackend(Protocol):
     """What search needs from a database."""
 
-    def matches(self, text: bool, tier: str | None = None, excluding: bool = True) -> sa.Select:
+    def matches(
+        self,
+        text: bool,
+        tier: str | None = None,
+        excluding: bool = True,
+        newest: int | None = None,
+    ) -> sa.Select:
         """Visible products matching the `text_query` parameter (every one without text).
 
         `tier` NAMED keeps those whose name alone matches, OTHER the rest, None both;
-        `excluding` says whether the text excludes words (a name match then proves less).
+        `excluding` says whether the text excludes words (a name match then proves less);
+        `newest` looks only among that many newest products (by created_at, then id), if the
+        backend can do so cheaply (a backend may look at all of them).
         """
 
     def text_parameters(self, terms: TextQuery) -> dict[str, str]:
@@ -128,14 +136,29 @@ def tsquery() -> sa.ColumnElement:
 class PostgresSearch:
     """Full-text search on PostgreSQL: the search_documents read model, ts_rank, pg_trgm."""
 
-    def matches(self, text: bool, tier: str | None = None, excluding: bool = True) -> sa.Select:
+    def matches(
+        self,
+        text: bool,
+        tier: str | None = None,
+        excluding: bool = True,
+        newest: int | None = None,
+    ) -> sa.Select:
         """Rows of `search_documents`; with text, those whose tsvector matches the query.
 
         The named tier is found with the name index alone when the text excludes nothing (a
         name holding every word makes the whole document match, phrases included); with
-        exclusions the whole document must also match.
+        exclusions the whole document must also match. With `newest`, the rows are read in
+        order down the newest index and only that many are looked at.
         """
         documents = SEARCH_DOCUMENTS.c
+        if newest is not None:
+            documents = (
+                sa.select(SEARCH_DOCUMENTS)
+                .order_by(documents.created_at.desc(), documents.product_id.desc())
+                .limit(newest)
+                .subquery("newest_documents")
+                .c
+            )
         columns = [
             documents.product_id,
             documents.category_id,
@@ -234,9 +257,15 @@ class PostgresSearch:
 class SqliteSearch:
     """Full-text search on SQLite: FTS5 with the porter stemmer, bm25, difflib."""
 
-    def matches(self, text: bool, tier: str | None = None, excluding: bool = True) -> sa.Select:
+    def matches(
+        self,
+        text: bool,
+        tier: str | None = None,
+        excluding: bool = True,
+        newest: int | None = None,
+    ) -> sa.Select:
         """Visible products, joined to their FTS5 hits when there is text (which the named
-        tier needs anyway, for the score)."""
+        tier needs anyway, for the score); `newest` changes nothing, FTS5 is quick enough."""
         selected = visible_products().with_only_columns(
             Product.id.label("product_id"),
             Product.category_id,

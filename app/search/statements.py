@@ -38,6 +38,8 @@ from app.search.rules import NEWEST, PER_PAGE, PRICE_BOUNDS, RELEVANCE, SearchQu
 CELL, CATEGORY, MERCHANT = "cell", "category", "merchant"
 ALL = "all"
 DESCENDING = {RELEVANCE: True, NEWEST: True, "price_asc": False, "price_desc": True}
+# How many of the newest products a page of the named tier looks at before reading them all.
+RECENT_WINDOW = 1000
 
 
 def value(name: str, type_: sa.types.TypeEngine | None = None, expanding: bool = False):
@@ -261,10 +263,28 @@ def page_statement(backend: SearchBackend, shape: Shape) -> sa.Select:
     """The cards of one page, in order (listing columns, then tier and position)."""
     limit, offset = value("limit", sa.Integer()), value("offset", sa.Integer())
     if shape.tiered:
+        # The named tier, newest first, is usually found among the newest products: when
+        # those hold the whole page, the page is taken from them (the first named products
+        # in that order are the first of the whole tier); otherwise the tier is read in full.
+        recent = fenced(
+            keyed(
+                backend.matches(True, NAMED, shape.excluding, newest=RECENT_WINDOW),
+                shape,
+                NEWEST,
+                "recent",
+            ),
+            "recent",
+        )
         named = fenced(
             keyed(backend.matches(True, NAMED, shape.excluding), shape, NEWEST, NAMED), NAMED
         )
-        named_page = ordered(named, NEWEST, 1, limit, offset).cte("named_page")
+        enough = sa.select(sa.func.count()).select_from(recent).scalar_subquery() >= (
+            offset + limit
+        )
+        named_page = sa.union_all(
+            ordered(recent, NEWEST, 1, sa.case((enough, limit), else_=0), offset),
+            ordered(named, NEWEST, 1, sa.case((enough, 0), else_=limit), offset),
+        ).cte("named_page")
         shown = sa.select(sa.func.count()).select_from(named_page).scalar_subquery()
         named_total = sa.select(sa.func.count()).select_from(named).scalar_subquery()
         # Past the named tier's end, the others start where the named ones would have gone on.

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app.catalog.models import Category, Product
 from app.merchants.models import Merchant, MerchantStatus
+from app.search import statements
 from app.search.models import SearchTerm
 from app.search.rules import SearchQuery, parse_search_args
 from app.search.services import SearchResults, refresh_vocabulary, search_products
@@ -367,7 +368,16 @@ def test_the_service_accepts_a_query_built_in_code(database, shop):
     assert names(results) == ["Chef Knife"]
 
 
-def test_best_match_pages_run_through_name_matches_then_the_others(database):
+@pytest.fixture(params=[statements.RECENT_WINDOW, 5, 40])
+def recent_window(request, monkeypatch):
+    """Best-match pages looking first at the given number of newest products."""
+    statements.page_statement.cache_clear()
+    monkeypatch.setattr(statements, "RECENT_WINDOW", request.param)
+    yield request.param
+    statements.page_statement.cache_clear()
+
+
+def test_best_match_pages_run_through_name_matches_then_the_others(database, recent_window):
     # given: 42 products named for the word and, between them, 8 that only mention it
     merchant, category = make_merchant(), make_category()
     for number in range(50):
