@@ -287,12 +287,28 @@ def find_category(tree: list[CategoryNode], slug: str) -> tuple[CategoryNode, Ca
     raise CategoryNotFound(slug)
 
 
+def inlined(name: str, type_: sa.types.TypeEngine, value: object = None) -> sa.BindParameter:
+    """A parameter written into the SQL as a literal when the statement runs.
+
+    Listing statements inline their values (statuses, the category, limit and offset) so that a
+    page's statement has no server-side parameters. Prepared (psycopg prepares a statement on
+    its fifth run on a connection), it is then planned once: measured on the category page,
+    0.9 ms of PostgreSQL time per run against 1.4 ms with parameters, whose generic plan (blind
+    to the category and the limit) PostgreSQL never prefers, so it re-plans every run. Planning
+    this statement costs about as much as running it.
+    """
+    return sa.bindparam(name, value, type_=type_, literal_execute=True)
+
+
 def visible_products() -> sa.Select:
     """Published products of active merchants, with the merchant's name as a second column."""
     return (
         sa.select(Product, Merchant.name)
         .join(Merchant, Merchant.id == Product.merchant_id)
-        .where(Product.status == ProductStatus.PUBLISHED, Merchant.status == MerchantStatus.ACTIVE)
+        .where(
+            Product.status == inlined("published", sa.String(), ProductStatus.PUBLISHED.value),
+            Merchant.status == inlined("active", sa.String(), MerchantStatus.ACTIVE.value),
+        )
     )
 
 
@@ -370,18 +386,18 @@ def category_statements(scope: str, sort: str) -> tuple[sa.Select, sa.Select]:
     """The count and the page statements of a category listing, built once per process.
 
     `scope` is "category_id" (a leaf) or "root_category_id" (a top-level category, its
-    children included); parameters: category_id, limit, offset. The page statement carries the
-    total as a last column (computed once, as an init plan), so a page is one round trip; the
-    count statement is only needed past the last page. Reusing one statement object lets
-    SQLAlchemy reuse its cache key and compiled form on every request.
+    children included); parameters (inlined): category_id, limit, offset. The page statement
+    carries the total as a last column (computed once, as an init plan), so a page is one round
+    trip; the count statement is only needed past the last page. Reusing one statement object
+    lets SQLAlchemy reuse its cache key and compiled form on every request.
     """
-    query = listing_query().where(getattr(Product, scope) == sa.bindparam("category_id"))
+    query = listing_query().where(getattr(Product, scope) == inlined("category_id", sa.Integer()))
     count = query.with_only_columns(sa.func.count(Product.id)).order_by(None)
     page = (
         query.add_columns(count.scalar_subquery())
         .order_by(*SORTS[sort])
-        .limit(sa.bindparam("limit", type_=sa.Integer))
-        .offset(sa.bindparam("offset", type_=sa.Integer))
+        .limit(inlined("limit", sa.Integer()))
+        .offset(inlined("offset", sa.Integer()))
     )
     return count, page
 
@@ -389,7 +405,7 @@ def category_statements(scope: str, sort: str) -> tuple[sa.Select, sa.Select]:
 @functools.cache
 def home_statements() -> tuple[sa.Select, sa.Select]:
     """Featured products and new arrivals, newest first (parameter: limit), built once."""
-    newest = listing_query().order_by(*SORTS["newest"]).limit(sa.bindparam("limit"))
+    newest = listing_query().order_by(*SORTS["newest"]).limit(inlined("limit", sa.Integer()))
     return newest.where(Product.is_featured.is_(True)), newest
 
 
