@@ -24,7 +24,7 @@ from app.checkout.rules import CheckoutState, TaxRate, discount_amount, load_tax
 from app.database import utcnow
 from app.money import Money
 from app.orders import services as orders
-from app.orders.models import Order
+from app.orders.models import Order, OrderStatus
 from app.shipping.rules import Destination, NoShippingRate, RateQuote, ShipmentRequest
 from app.shipping.services import quote_rates
 
@@ -191,6 +191,26 @@ def _quote_dict(quote: RateQuote) -> dict:
         "amount": quote.amount.amount,
         "currency": quote.amount.currency,
     }
+
+
+def shipping_chosen(cart: CartView, state: CheckoutState) -> bool:
+    """Whether the quotes fit this cart and address and a rate is chosen for every shop."""
+    return state.quote_key == quote_key(cart, state) and all(
+        str(group.merchant_id) in state.shipping for group in cart.groups
+    )
+
+
+def pending_order(session: Session, state: CheckoutState) -> Order | None:
+    """The order this checkout placed, while it waits for payment.
+
+    An order placed with the token that is no longer waiting (paid, failed, expired, cancelled)
+    ends that attempt: the checkout continues under a new token (the caller keeps the state).
+    """
+    order = orders.order_for_token(session, state.token)
+    if order is None or order.status == OrderStatus.PENDING_PAYMENT:
+        return order
+    state.token = orders.new_checkout_token()
+    return None
 
 
 def choose_shipping(state: CheckoutState, choices: Mapping[str, str]) -> CheckoutState:

@@ -133,24 +133,13 @@ def save(state: CheckoutState) -> None:
 
 
 def pending_order(state: CheckoutState) -> Order | None:
-    """The order this checkout placed, while it waits for payment.
-
-    An order placed with the token that is no longer waiting (paid, failed, expired, cancelled)
-    ends this attempt: the checkout silently continues under a new token.
-    """
-    order = orders.order_for_token(db.session, state.token)
-    if order is None or order.status == OrderStatus.PENDING_PAYMENT:
-        return order
-    state.token = orders.new_checkout_token()
-    save(state)
-    return None
-
-
-def shipping_chosen(cart: CartView, state: CheckoutState) -> bool:
-    """Whether the quotes fit this cart and address and a rate is chosen for every shop."""
-    return state.quote_key == checkout.quote_key(cart, state) and all(
-        str(group.merchant_id) in state.shipping for group in cart.groups
-    )
+    """The order this checkout placed while it waits for payment (the state is saved if the
+    checkout moved on to a new token)."""
+    token = state.token
+    order = checkout.pending_order(db.session, state)
+    if state.token != token:
+        save(state)
+    return order
 
 
 def ready_for_review(cart: CartView, state: CheckoutState) -> CheckoutState:
@@ -159,7 +148,7 @@ def ready_for_review(cart: CartView, state: CheckoutState) -> CheckoutState:
         raise StepNotReady("checkout.details")
     checkout.refresh_quotes(current_app.config, cart, state)
     save(state)
-    if not shipping_chosen(cart, state):
+    if not checkout.shipping_chosen(cart, state):
         raise StepNotReady("checkout.shipping")
     return state
 
@@ -180,7 +169,7 @@ def start():
     save(state)
     if not state.has_address:
         return redirect(url_for("checkout.details"), 303)
-    if not shipping_chosen(cart, state):
+    if not checkout.shipping_chosen(cart, state):
         return redirect(url_for("checkout.shipping"), 303)
     return redirect(url_for("checkout.review"), 303)
 
