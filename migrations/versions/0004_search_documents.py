@@ -39,16 +39,21 @@ depends_on = None
 
 # The products a search may show, and what their search rows hold.
 VISIBLE_ROWS = """
-    SELECT p.id, p.category_id, p.merchant_id, p.price_amount,
+    SELECT p.id AS product_id, p.category_id, p.merchant_id, p.price_amount,
            EXISTS (
                SELECT 1 FROM stock_items s WHERE s.product_id = p.id AND s.on_hand > s.reserved
-           ),
-           p.created_at, p.search_vector
+           ) AS in_stock,
+           p.created_at, p.search_vector AS document
     FROM products p JOIN merchants m ON m.id = p.merchant_id
     WHERE p.status = 'published' AND m.status = 'active'
 """
 
 COLUMNS = "product_id, category_id, merchant_id, price_amount, in_stock, created_at, document"
+COPIED = COLUMNS.split(", ")[1:]
+UPDATES = ", ".join(f"{column} = excluded.{column}" for column in COPIED)
+STORED = ", ".join(f"search_documents.{column}" for column in COPIED)
+EXCLUDED = ", ".join(f"excluded.{column}" for column in COPIED)
+FRESH = ", ".join(f"fresh.{column}" for column in COLUMNS.split(", "))
 
 UPGRADE = [
     """
@@ -71,47 +76,31 @@ UPGRADE = [
     "USING gin (ts_filter(document, '{a}'))",
     "CREATE INDEX ix_search_documents_newest ON search_documents (created_at, product_id)",
     "CREATE INDEX ix_search_documents_price ON search_documents (price_amount, product_id)",
-    # Rewrite the search rows of these products from the catalogue as it is now: a row for each
-    # visible one, none for the others. Callers that must wait for concurrent changes to the
-    # products lock them first; the rows themselves are locked here, in id order.
+    # The functions below only ever look rows up by key (the product, its merchant, a
+    # merchant's products): SET enable_seqscan = off keeps their cached plans on the indexes
+    # even when planned while a table is still believed empty (a first seed commits 100,000
+    # products and their stock in one transaction, before any ANALYZE).
+    #
+    # One product changed: wait for whoever is still changing it or its merchant (share locks),
+    # lock its search row, then rewrite the row from a fresh read: one row if the product is
+    # visible, none otherwise.
     f"""
-    CREATE FUNCTION search_documents_write(changed integer[]) RETURNS void
-    LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM 1 FROM search_documents
-        WHERE product_id = ANY (changed) ORDER BY product_id FOR UPDATE;
-        DELETE FROM search_documents d
-        WHERE d.product_id = ANY (changed) AND NOT EXISTS (
-            SELECT 1 FROM products p JOIN merchants m ON m.id = p.merchant_id
-            WHERE p.id = d.product_id AND p.status = 'published' AND m.status = 'active'
-        );
-        INSERT INTO search_documents ({COLUMNS})
-        {VISIBLE_ROWS} AND p.id = ANY (changed)
-        ON CONFLICT (product_id) DO UPDATE SET
-            category_id = excluded.category_id,
-            merchant_id = excluded.merchant_id,
-            price_amount = excluded.price_amount,
-            in_stock = excluded.in_stock,
-            created_at = excluded.created_at,
-            document = excluded.document
-        WHERE (search_documents.category_id, search_documents.merchant_id,
-               search_documents.price_amount, search_documents.in_stock,
-               search_documents.created_at, search_documents.document)
-            IS DISTINCT FROM
-              (excluded.category_id, excluded.merchant_id, excluded.price_amount,
-               excluded.in_stock, excluded.created_at, excluded.document);
-    END
-    $$
-    """,
-    # One product changed (itself or its stock): wait for whoever is still changing it or its
-    # merchant, then rewrite its row from a fresh read.
-    """
-    CREATE FUNCTION search_documents_refresh_product(changed integer) RETURNS void
-    LANGUAGE plpgsql AS $$
+    CREATE FUNCTION search_documents_refresh(changed integer) RETURNS void
+    LANGUAGE plpgsql SET enable_seqscan = off AS $$
+    DECLARE
+        fresh record;
     BEGIN
         PERFORM 1 FROM products p JOIN merchants m ON m.id = p.merchant_id
         WHERE p.id = changed FOR SHARE;
-        PERFORM search_documents_write(ARRAY[changed]);
+        PERFORM 1 FROM search_documents WHERE product_id = changed FOR UPDATE;
+        SELECT * INTO fresh FROM ({VISIBLE_ROWS} AND p.id = changed) AS visible;
+        IF NOT FOUND THEN
+            DELETE FROM search_documents WHERE product_id = changed;
+            RETURN;
+        END IF;
+        INSERT INTO search_documents ({COLUMNS}) VALUES ({FRESH})
+        ON CONFLICT (product_id) DO UPDATE SET {UPDATES}
+        WHERE ({STORED}) IS DISTINCT FROM ({EXCLUDED});
     END
     $$
     """,
@@ -119,31 +108,43 @@ UPGRADE = [
     CREATE FUNCTION search_documents_product_changed() RETURNS trigger
     LANGUAGE plpgsql AS $$
     BEGIN
-        PERFORM search_documents_refresh_product(NEW.id);
+        PERFORM search_documents_refresh(NEW.id);
         RETURN NULL;
     END
     $$
     """,
+    # A variant's stock turned (a unit to sell, or none left). Skipped when the product itself
+    # was added by this transaction: its own refresh, queued first, reads the stock as
+    # committed (a seed adds products with all their stock in one transaction).
     """
     CREATE FUNCTION search_documents_stock_changed() RETURNS trigger
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SET enable_seqscan = off AS $$
+    DECLARE
+        changed integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.product_id ELSE NEW.product_id END;
     BEGIN
-        IF TG_OP = 'DELETE' THEN
-            PERFORM search_documents_refresh_product(OLD.product_id);
-        ELSE
-            PERFORM search_documents_refresh_product(NEW.product_id);
+        IF NOT EXISTS (
+            SELECT 1 FROM products WHERE id = changed AND xmin = pg_current_xact_id()::xid
+        ) THEN
+            PERFORM search_documents_refresh(changed);
         END IF;
         RETURN NULL;
     END
     $$
     """,
-    """
+    # A merchant's status changed: rewrite the rows of all its products at once.
+    f"""
     CREATE FUNCTION search_documents_merchant_changed() RETURNS trigger
-    LANGUAGE plpgsql AS $$
+    LANGUAGE plpgsql SET enable_seqscan = off AS $$
     BEGIN
-        PERFORM search_documents_write(
-            ARRAY(SELECT id FROM products WHERE merchant_id = NEW.id ORDER BY id)
-        );
+        PERFORM 1 FROM search_documents d JOIN products p ON p.id = d.product_id
+        WHERE p.merchant_id = NEW.id ORDER BY d.product_id FOR UPDATE OF d;
+        DELETE FROM search_documents d USING products p
+        WHERE p.id = d.product_id AND p.merchant_id = NEW.id
+          AND NOT (p.status = 'published' AND NEW.status = 'active');
+        INSERT INTO search_documents ({COLUMNS})
+        {VISIBLE_ROWS} AND p.merchant_id = NEW.id
+        ON CONFLICT (product_id) DO UPDATE SET {UPDATES}
+        WHERE ({STORED}) IS DISTINCT FROM ({EXCLUDED});
         RETURN NULL;
     END
     $$
@@ -195,8 +196,7 @@ DOWNGRADE = [
     "DROP FUNCTION search_documents_merchant_changed()",
     "DROP FUNCTION search_documents_stock_changed()",
     "DROP FUNCTION search_documents_product_changed()",
-    "DROP FUNCTION search_documents_refresh_product(integer)",
-    "DROP FUNCTION search_documents_write(integer[])",
+    "DROP FUNCTION search_documents_refresh(integer)",
     "DROP TABLE search_documents",
 ]
 
