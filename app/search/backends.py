@@ -15,8 +15,9 @@ corrects spelling with pg_trgm over `search_terms`. SQLite joins products to the
 corrects spelling with difflib over `search_terms`.
 
 Neither the read model nor the FTS5 table is part of the models, so they are named here with
-lightweight table constructs; every value that comes from the shopper travels as a bound
-parameter, and the query syntax around it is built from words made only of letters and digits.
+lightweight table constructs. Every value that comes from the shopper is a bound parameter,
+rendered as a quoted literal when the statement runs (see app.search.statements), and the query
+syntax around it is built from words made only of letters and digits.
 """
 
 from __future__ import annotations

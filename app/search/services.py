@@ -6,15 +6,16 @@ products of either), facets combine with AND, so a count says how many results t
 that value were ticked too (or instead, for an already ticked facet). The total is the number of
 products matching every filter.
 
-"Best match" shows first the products whose name holds every searched word, then the others, each
-group by relevance (PostgreSQL ts_rank, SQLite bm25), newest id first on ties.
+"Best match" shows first the products whose name holds every searched word, newest first, then
+the others by relevance (PostgreSQL ts_rank, SQLite bm25; the newest first on ties).
 
 A search costs two statements whatever it shows (app.search.statements): the *tally* reads the
 matching products once and returns the facet cube (counts per category, merchant, price band and
 stock state, which `rules.tally` turns into every facet's counts) with the names to show; the
-*page* draws one page of product cards. When the text finds nothing, a query or two look for
-spelling corrections and, if there are some, the tally runs again for the corrected text. Outcomes
-can be kept for a few seconds in a `ResultCache`; cards are always drawn fresh.
+*page* draws one page of product cards (not needed when nothing matches). When the text finds
+nothing, a query or two look for spelling corrections and, if there are some, the tally runs again
+for the corrected text. Outcomes can be kept for a few seconds in a `ResultCache`; cards are
+always drawn fresh.
 """
 
 from __future__ import annotations

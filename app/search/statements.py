@@ -13,11 +13,14 @@ A search sends the *tally* statement, then the *page* statement:
 
 What changes a statement's SQL is its `Shape` (text or not, the sort, which facets filter), so
 each shape is built and compiled once per process. The values (text, slugs, bands, limit and
-offset) are rendered into the SQL as literals when it runs (`literal_execute`), so PostgreSQL
-plans every search knowing how many products its words match: a page of a common word walks an
-ordered index and stops after a page, a rare word's page sorts its few matches. The values are
-safe to render: the text is made of letters, digits and query syntax only (rules.parse_text), the
-slugs match rules.SLUG, the rest are integers.
+offset) are rendered into the SQL as literals when it runs (`literal_execute`): PostgreSQL always
+plans a search with its own words, never with the blind estimates of a generic plan, even once
+psycopg prepares a repeated statement. The values are safe to render: the text is made of
+letters, digits and query syntax only (rules.parse_text), the slugs match rules.SLUG, the rest
+are integers.
+
+Matching rows are read through the text (GIN) indexes, then sorted (`fenced`); the one ordered
+index walk is bounded (RECENT_WINDOW).
 """
 
 from __future__ import annotations
@@ -42,7 +45,9 @@ DESCENDING = {RELEVANCE: True, NEWEST: True, "price_asc": False, "price_desc": T
 RECENT_WINDOW = 1000
 
 
-def value(name: str, type_: sa.types.TypeEngine | None = None, expanding: bool = False):
+def value(
+    name: str, type_: sa.types.TypeEngine | None = None, expanding: bool = False
+) -> sa.BindParameter:
     """A parameter rendered into the SQL as a literal when the statement runs."""
     return sa.bindparam(name, type_=type_, expanding=expanding, literal_execute=True)
 
