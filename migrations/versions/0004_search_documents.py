@@ -113,19 +113,30 @@ UPGRADE = [
     END
     $$
     """,
-    # A variant's stock turned (a unit to sell, or none left). Skipped when the product itself
-    # was added by this transaction: its own refresh, queued first, reads the stock as
-    # committed (a seed adds products with all their stock in one transaction).
+    # A variant's stock turned (a unit to sell, or none left), or moved to another product.
+    # Skipped for a product added by this transaction: its own refresh, queued first, reads the
+    # stock as committed (a seed adds products with all their stock in one transaction).
     """
-    CREATE FUNCTION search_documents_stock_changed() RETURNS trigger
+    CREATE FUNCTION search_documents_refresh_stocked(changed integer) RETURNS void
     LANGUAGE plpgsql SET enable_seqscan = off AS $$
-    DECLARE
-        changed integer := CASE WHEN TG_OP = 'DELETE' THEN OLD.product_id ELSE NEW.product_id END;
     BEGIN
         IF NOT EXISTS (
             SELECT 1 FROM products WHERE id = changed AND xmin = pg_current_xact_id()::xid
         ) THEN
             PERFORM search_documents_refresh(changed);
+        END IF;
+    END
+    $$
+    """,
+    """
+    CREATE FUNCTION search_documents_stock_changed() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            PERFORM search_documents_refresh_stocked(OLD.product_id);
+        END IF;
+        IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.product_id <> OLD.product_id) THEN
+            PERFORM search_documents_refresh_stocked(NEW.product_id);
         END IF;
         RETURN NULL;
     END
@@ -188,16 +199,17 @@ UPGRADE = [
 
 DOWNGRADE = [
     "CREATE INDEX ix_products_search_vector ON products USING gin (search_vector)",
-    "DROP TRIGGER search_documents_stock_removed ON stock_items",
-    "DROP TRIGGER search_documents_stock_turned ON stock_items",
-    "DROP TRIGGER search_documents_stock_added ON stock_items",
-    "DROP TRIGGER search_documents_merchant ON merchants",
-    "DROP TRIGGER search_documents_product ON products",
-    "DROP FUNCTION search_documents_merchant_changed()",
-    "DROP FUNCTION search_documents_stock_changed()",
-    "DROP FUNCTION search_documents_product_changed()",
-    "DROP FUNCTION search_documents_refresh(integer)",
-    "DROP TABLE search_documents",
+    "DROP TRIGGER IF EXISTS search_documents_stock_removed ON stock_items",
+    "DROP TRIGGER IF EXISTS search_documents_stock_turned ON stock_items",
+    "DROP TRIGGER IF EXISTS search_documents_stock_added ON stock_items",
+    "DROP TRIGGER IF EXISTS search_documents_merchant ON merchants",
+    "DROP TRIGGER IF EXISTS search_documents_product ON products",
+    "DROP FUNCTION IF EXISTS search_documents_merchant_changed()",
+    "DROP FUNCTION IF EXISTS search_documents_stock_changed()",
+    "DROP FUNCTION IF EXISTS search_documents_refresh_stocked(integer)",
+    "DROP FUNCTION IF EXISTS search_documents_product_changed()",
+    "DROP FUNCTION IF EXISTS search_documents_refresh(integer)",
+    "DROP TABLE IF EXISTS search_documents",
 ]
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.catalog.models import Product, ProductStatus
 from app.database import db, utcnow
 from app.inventory import services as inventory
+from app.inventory.models import StockItem
 from app.merchants.models import MerchantStatus
 from app.search.rules import parse_search_args
 from app.search.services import SearchResults, search_products
@@ -229,6 +230,21 @@ def test_the_read_model_holds_one_row_per_visible_product(postgres):
 
     # then
     assert stored == 1
+    assert stale_rows(postgres) == 0
+
+
+def test_a_stock_row_moved_to_another_product_updates_both(postgres):
+    # given
+    source = make_product(name="Moved Tent", stock=3)
+    target = make_product(name="Moved Tarp", stock=0)
+
+    # when
+    item = postgres.get(StockItem, source.variants[0].id)
+    item.product_id = target.id
+    postgres.commit()
+
+    # then
+    assert names(search(postgres, q="moved", in_stock="1")) == ["Moved Tarp"]
     assert stale_rows(postgres) == 0
 
 
