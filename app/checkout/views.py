@@ -46,6 +46,7 @@ from app.payments.models import PaymentStatus
 from app.platform.htmx import render_page_or_block
 from app.platform.security import keep_private
 from app.platform.templating import absolute_url
+from app.platform.transactions import committed
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 bp.after_request(keep_private)  # checkout pages are personal and carry tokens
@@ -430,15 +431,17 @@ def place():
         return stale_checkout()
     cart = current_cart()
     try:
-        order = checkout.place_order(
+        order = committed(
             db.session,
-            current_app.config,
-            cart,
-            state,
-            shopper_id(),
-            reviewed=form.reviewed.data or None,
+            lambda: checkout.place_order(
+                db.session,
+                current_app.config,
+                cart,
+                state,
+                shopper_id(),
+                reviewed=form.reviewed.data or None,
+            ),
         )
-        db.session.commit()
     except InsufficientStock as error:
         db.session.rollback()
         return placing_failed(cart, state, short_stock_message(error.short, cart))
