@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from markupsafe import Markup, escape
 
 from app.media import rules
@@ -9,33 +11,56 @@ from app.media import rules
 DEFAULT_SIZES = "(min-width: 700px) 240px, 50vw"
 
 
+KEY = "~key~"
+ALT = "~alt~"
+
+
 def picture(
-    urls: dict[tuple[str, str], str],
+    pattern: str,
+    key: str,
     alt: str,
     size: str = "card",
     sizes: str = DEFAULT_SIZES,
     loading: str = "lazy",
     css_class: str = "",
 ) -> Markup:
-    """A `<picture>`: WebP for browsers that take it, JPEG otherwise, every size in srcset.
+    """A `<picture>` of the stored image `key` (a valid storage key): WebP for browsers that
+    take it, JPEG otherwise, every size in srcset.
 
-    `urls` maps (size, format) to the URL of that copy; width/height reserve the (square) box
-    so the page does not shift while it loads; the main picture of a page loads eagerly.
+    `pattern` is the URL of an image copy with `~key~`, `~size~` and `~fmt~` in place of its
+    parts. width/height reserve the (square) box so the page does not shift while it loads;
+    the main picture of a page loads eagerly.
     """
+    before, after = picture_frame(pattern, size, sizes, loading, css_class)
+    return Markup(f"{before.replace(KEY, key)}{escape(alt)}{after}")
+
+
+@functools.lru_cache(maxsize=64)
+def picture_frame(
+    pattern: str, size: str, sizes: str, loading: str, css_class: str
+) -> tuple[str, str]:
+    """A picture's markup for any key, split where the alt text goes; built once per options.
+
+    Listings draw dozens of pictures that differ only in key and alt text.
+    """
+
+    def url(name: str, fmt: str) -> str:
+        return pattern.replace("~size~", name).replace("~fmt~", fmt)
+
     box = rules.SIZES[size]
-    webp = escape(
-        ", ".join(f"{urls[name, 'webp']} {width}w" for name, width in rules.SIZES.items())
-    )
-    jpeg = escape(", ".join(f"{urls[name, 'jpg']} {width}w" for name, width in rules.SIZES.items()))
+    webp = escape(", ".join(f"{url(name, 'webp')} {width}w" for name, width in rules.SIZES.items()))
+    jpeg = escape(", ".join(f"{url(name, 'jpg')} {width}w" for name, width in rules.SIZES.items()))
     sizes_attribute = escape(sizes)
     priority = ' fetchpriority="high"' if loading == "eager" else ""
     css = f' class="{escape(css_class)}"' if css_class else ""
-    return Markup(
+    frame = (
         f'<picture><source type="image/webp" srcset="{webp}" sizes="{sizes_attribute}">'
-        f'<img src="{escape(urls[size, "jpg"])}" srcset="{jpeg}" sizes="{sizes_attribute}" '
+        f'<img src="{escape(url(size, "jpg"))}" srcset="{jpeg}" sizes="{sizes_attribute}" '
         f'width="{box}" height="{box}" loading="{escape(loading)}" decoding="async"{priority} '
-        f'alt="{escape(alt)}"{css}></picture>'
+        f'alt="{ALT}"{css}></picture>'
     )
+    before, after = frame.split(ALT)
+    return before, after
 
 
 def placeholder(

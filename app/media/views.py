@@ -29,20 +29,25 @@ def image(key: str, size: str, fmt: str):
     return response
 
 
-@bp.app_template_global()
-def image_url(key: str, size: str, fmt: str = "webp") -> str:
-    """URL of the `size` copy of the stored image `key` in format `fmt` ("webp" or "jpg").
+def url_pattern() -> str:
+    """This request's URL of an image copy, with `~key~`, `~size~` and `~fmt~` to fill in.
 
-    Listings show hundreds of these, so the route is built once per request and filled in.
+    Listings show hundreds of image URLs, so the route is built once per request.
     """
-    if not (rules.is_valid_key(key) and rules.is_known_rendition(size, fmt)):
-        return url_for("media.image", key=key, size=size, fmt=fmt)
     pattern = g.get("media_url_pattern")
     if pattern is None:
         pattern = g.media_url_pattern = url_for(
             "media.image", key="~key~", size="~size~", fmt="~fmt~"
         )
-    return pattern.replace("~key~", key).replace("~size~", size).replace("~fmt~", fmt)
+    return pattern
+
+
+@bp.app_template_global()
+def image_url(key: str, size: str, fmt: str = "webp") -> str:
+    """URL of the `size` copy of the stored image `key` in format `fmt` ("webp" or "jpg")."""
+    if not (rules.is_valid_key(key) and rules.is_known_rendition(size, fmt)):
+        return url_for("media.image", key=key, size=size, fmt=fmt)
+    return url_pattern().replace("~key~", key).replace("~size~", size).replace("~fmt~", fmt)
 
 
 @bp.app_template_global()
@@ -55,13 +60,8 @@ def product_image(
     css_class: str = "",
 ) -> Markup:
     """`{{ product_image(key, alt, size=..., loading=...) }}`: a responsive picture of the stored
-    image `key`, or a neutral placeholder when the product has none."""
-    if not key:
+    image `key`, or a neutral placeholder when the product has none (or the key is not one)."""
+    if not key or not rules.is_valid_key(key):
         src = static_url("img/placeholder.svg")
         return markup.placeholder(src, alt, size, loading, css_class)
-    return markup.picture(image_urls(key), alt, size, sizes, loading, css_class)
-
-
-def image_urls(key: str) -> dict[tuple[str, str], str]:
-    """URLs of every copy of the stored image `key`, by (size, format)."""
-    return {(name, fmt): image_url(key, name, fmt) for name in rules.SIZES for fmt in rules.FORMATS}
+    return markup.picture(url_pattern(), key, alt, size, sizes, loading, css_class)

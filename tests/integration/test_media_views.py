@@ -160,3 +160,23 @@ def test_image_url_fast_path_matches_url_for(app, size, fmt):
     key = "0123456789abcdef" * 2
     with app.test_request_context("/"):
         assert image_url(key, size, fmt) == url_for("media.image", key=key, size=size, fmt=fmt)
+
+
+def test_product_image_of_a_value_that_is_no_storage_key_is_the_placeholder(app):
+    with app.test_request_context():
+        html = render_template_string(TEMPLATE, key="../etc/passwd", alt="Odd", options={})
+
+    assert "<picture>" not in html
+    assert "passwd" not in html
+    assert "/static/img/placeholder.svg" in html
+
+
+def test_pictures_with_different_options_do_not_share_markup(app, stored):
+    with app.test_request_context():
+        card = render_template_string(TEMPLATE, key=stored.storage_key, alt="A", options={})
+        large = render_template_string(
+            TEMPLATE, key=stored.storage_key, alt="B", options={"size": "large"}
+        )
+
+    assert 'width="480"' in card and 'alt="A"' in card
+    assert 'width="960"' in large and 'alt="B"' in large
