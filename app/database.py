@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -68,3 +68,76 @@ def use_real_sqlite_transactions(engine: sa.Engine) -> None:
     def _begin_before_savepoint(connection: sa.Connection, _name: str) -> None:
         if not connection.connection.dbapi_connection.in_transaction:
             connection.exec_driver_sql("BEGIN")
+
+
+class WriteInReadOnlyMode(RuntimeError):
+    """A statement that is not a SELECT ran on a connection put in read-only mode."""
+
+
+READ_ONLY = {"isolation_level": "AUTOCOMMIT", "read_only": True}
+
+
+def read_without_transaction(session: Session) -> None:
+    """Run this session's statements from now on each on its own, outside a transaction.
+
+    For pages that only read: it saves the BEGIN and COMMIT round trips of a transaction and
+    never ends in the ROLLBACK that makes psycopg drop its prepared statements. The reads of a
+    page then see no common snapshot, so use it where that cannot matter. Any statement but a
+    SELECT raises `WriteInReadOnlyMode` (nothing is written). Call it before the session's
+    first statement; afterwards the session already holds a transaction and SQLAlchemy warns.
+    """
+    session.connection(execution_options=READ_ONLY)
+
+
+def note_writes(engine: sa.Engine) -> None:
+    """Mark a connection's transaction as written to by any statement that is not a SELECT,
+    and refuse such statements on a connection in read-only mode.
+
+    `end_reads_with_commit` uses the mark; it is cleared whenever the transaction ends.
+    """
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _mark(connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if statement.lstrip()[:6].upper() == "SELECT":
+            return
+        if connection.get_execution_options().get("read_only"):
+            raise WriteInReadOnlyMode(statement.split(None, 1)[0])
+        connection.info["wrote"] = True
+
+    @sa.event.listens_for(engine, "commit")
+    @sa.event.listens_for(engine, "rollback")
+    def _clear(connection) -> None:
+        connection.info.pop("wrote", None)
+
+
+def end_reads_with_commit(exc: BaseException | None) -> None:
+    """End a request's transaction with COMMIT when it only read, leaving the rest to rollback.
+
+    For a transaction that only read, COMMIT and ROLLBACK mean the same thing, but psycopg
+    forgets its prepared statements at every ROLLBACK (and deallocates them on the server),
+    so pages ended by a rollback are planned afresh on every request. Any write, a pending
+    ORM change, an error or a failed transaction keeps the usual rollback (Flask-SQLAlchemy's
+    teardown, which runs after this one).
+    """
+    session = db.session()
+    if exc is not None or not session.in_transaction() or has_changes(session):
+        return
+    connection = session.connection()
+    if connection.info.get("wrote") or not healthy(connection):
+        return
+    try:
+        session.commit()
+    except sa.exc.DBAPIError:
+        session.rollback()
+
+
+def has_changes(session: Session) -> bool:
+    """Whether the session holds ORM changes not yet flushed."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
+def healthy(connection: sa.Connection) -> bool:
+    """False when the database reports the transaction failed (psycopg's status), else True."""
+    info = getattr(connection.connection.dbapi_connection, "info", None)
+    status = getattr(info, "transaction_status", None)
+    return status is None or status.name in ("IDLE", "INTRANS")

@@ -13,6 +13,7 @@ from app.database import db
 from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
 from app.platform.pagination import clamp_page
+from app.platform.reads import read_only
 
 bp = Blueprint("catalog", __name__)
 
@@ -44,6 +45,7 @@ def navigation() -> dict:
 
 
 @bp.get("/")
+@read_only
 def home():
     """Home page: featured products, new arrivals and the category tree."""
     return render_template(
@@ -55,6 +57,7 @@ def home():
 
 
 @bp.get("/c/<slug>")
+@read_only
 def category(slug: str):
     """A category's products, sortable and paged; htmx swaps just the results."""
     sort = request.args.get("sort", "newest")
@@ -81,6 +84,7 @@ def canonical_category_url(listing: services.CategoryListing) -> str:
 
 
 @bp.get("/p/<slug>")
+@read_only
 def product(slug: str):
     """A product page; choosing a variant (GET form, or htmx) updates price, stock and image."""
     variant_id = request.args.get("variant", type=int)
@@ -97,6 +101,7 @@ def product(slug: str):
 
 
 @bp.get("/sitemap.xml")
+@read_only
 def sitemap():
     """sitemap.xml of the home page, every category and every visible product."""
     category_slugs, products = services.sitemap_entries(db.session)
