@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from flask import Blueprint, Response, abort, current_app, g, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from htmx_flask import request
 
 from app.catalog import services
@@ -14,6 +12,7 @@ from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
 from app.platform.pagination import clamp_page
 from app.platform.reads import read_only
+from app.platform.templating import slug_url
 
 bp = Blueprint("catalog", __name__)
 
@@ -24,17 +23,16 @@ def nav_categories() -> list[services.CategoryNode]:
     return cached("catalog:tree", seconds, lambda: services.category_tree(db.session))
 
 
-SLUG = re.compile(r"[a-z0-9-]+")
+@bp.app_template_global()
+def product_url(slug: str) -> str:
+    """URL of a product page (listings link dozens: see `slug_url`)."""
+    return slug_url("catalog.product", slug)
 
 
 @bp.app_template_global()
-def product_url(slug: str) -> str:
-    """URL of a product page; the route is built once per request and filled in for listings."""
-    if "product_url_pattern" not in g:
-        g.product_url_pattern = url_for("catalog.product", slug="~slug~")
-    if not SLUG.fullmatch(slug):
-        return url_for("catalog.product", slug=slug)
-    return g.product_url_pattern.replace("~slug~", slug)
+def category_url(slug: str) -> str:
+    """URL of a category page (every page's navigation links them all: see `slug_url`)."""
+    return slug_url("catalog.category", slug)
 
 
 @bp.app_context_processor

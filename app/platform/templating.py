@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 
 from app.money import Money
 
@@ -29,9 +30,35 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 
 def static_url(filename: str) -> str:
-    """URL of a static file with a content hash, so it can be cached for a year."""
-    version = _fingerprint(current_app.static_folder, filename)
-    return url_for("static", filename=filename, v=version)
+    """URL of a static file with a content hash, so it can be cached for a year.
+
+    Every page links the same few files, so each URL is built once per script root.
+    """
+    script_root = request.script_root if has_request_context() else None
+    known = current_app.extensions.setdefault("static_urls", {})
+    url = known.get((script_root, filename))
+    if url is None:
+        version = _fingerprint(current_app.static_folder, filename)
+        url = known[script_root, filename] = url_for("static", filename=filename, v=version)
+    return url
+
+
+SLUG = re.compile(r"[a-z0-9-]+")
+
+
+def slug_url(endpoint: str, slug: str) -> str:
+    """`url_for(endpoint, slug=slug)`, for pages that link dozens of slugs.
+
+    The route is built once per request with a placeholder and the slug filled in; a value
+    that is not a plain slug goes through `url_for` (and its escaping).
+    """
+    if not SLUG.fullmatch(slug):
+        return url_for(endpoint, slug=slug)
+    patterns = g.setdefault("slug_url_patterns", {})
+    pattern = patterns.get(endpoint)
+    if pattern is None:
+        pattern = patterns[endpoint] = url_for(endpoint, slug="~slug~")
+    return pattern.replace("~slug~", slug)
 
 
 def format_money(value: Money | None) -> str:
