@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from htmx_flask import request
+from markupsafe import Markup
 
-from app.catalog import services
+from app.catalog import markup, services
 from app.catalog.seo import product_structured_data
 from app.database import db
+from app.media.views import product_image
 from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
 from app.platform.pagination import clamp_page
@@ -27,6 +29,12 @@ def nav_categories() -> list[services.CategoryNode]:
 def product_url(slug: str) -> str:
     """URL of a product page (listings link dozens: see `slug_url`)."""
     return slug_url("catalog.product", slug)
+
+
+@bp.app_template_global()
+def product_grid(cards: list[services.ProductCard], eager: int = 0) -> Markup:
+    """`{{ product_grid(cards, eager=2) }}`: product cards, the first `eager` loading at once."""
+    return markup.product_grid(cards, eager, product_url, product_image)
 
 
 @bp.app_template_global()
