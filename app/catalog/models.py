@@ -98,6 +98,24 @@ class Product(db.Model):
         return self.status == ProductStatus.PUBLISHED
 
 
+class CategoryCount(db.Model):
+    """How many published products a merchant has in a category, its subcategories' included.
+
+    A read model kept exact by database triggers on `products` (migration 0005); code only
+    reads it. A category's count on the storefront adds up the rows of active merchants.
+    """
+
+    __tablename__ = "category_counts"
+
+    category_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("categories.id", ondelete="CASCADE"), primary_key=True
+    )
+    merchant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("merchants.id", ondelete="CASCADE"), primary_key=True
+    )
+    published: Mapped[int]
+
+
 class ProductVariant(db.Model):
     """A buyable version of a product (a size, a colour), with its own SKU and price."""
 

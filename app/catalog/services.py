@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from app.catalog import rules
 from app.catalog.models import (
     Category,
+    CategoryCount,
     Product,
     ProductAttribute,
     ProductImage,
@@ -386,15 +387,25 @@ def category_statements(scope: str, sort: str) -> tuple[sa.Select, sa.Select]:
     """The count and the page statements of a category listing, built once per process.
 
     `scope` is "category_id" (a leaf) or "root_category_id" (a top-level category, its
-    children included); parameters (inlined): category_id, limit, offset. The page statement
-    carries the total as a last column (computed once, as an init plan), so a page is one round
-    trip; the count statement is only needed past the last page. Reusing one statement object
-    lets SQLAlchemy reuse its cache key and compiled form on every request.
+    children included); parameters (inlined): category_id, limit, offset. The count comes from
+    the `category_counts` read model, so it costs a handful of rows whatever the category's
+    size. The page statement carries it as a last column, so a page is one round trip; the
+    count statement is only needed past the last page. Reusing one statement object lets
+    SQLAlchemy reuse its cache key and compiled form on every request.
     """
-    query = listing_query().where(getattr(Product, scope) == inlined("category_id", sa.Integer()))
-    count = query.with_only_columns(sa.func.count(Product.id)).order_by(None)
+    category_id = inlined("category_id", sa.Integer())
+    count = (
+        sa.select(sa.func.coalesce(sa.func.sum(CategoryCount.published), 0))
+        .join(Merchant, Merchant.id == CategoryCount.merchant_id)
+        .where(
+            CategoryCount.category_id == category_id,
+            Merchant.status == inlined("active", sa.String(), MerchantStatus.ACTIVE.value),
+        )
+    )
     page = (
-        query.add_columns(count.scalar_subquery())
+        listing_query()
+        .where(getattr(Product, scope) == category_id)
+        .add_columns(count.scalar_subquery())
         .order_by(*SORTS[sort])
         .limit(inlined("limit", sa.Integer()))
         .offset(inlined("offset", sa.Integer()))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -15,7 +12,6 @@ from app.database import db
 from app.search.rules import parse_search_args
 from app.search.schema import include_name, include_object, is_search_object
 from app.search.services import search_products
-from tests.support import services
 from tests.support.factories import make_category, make_product
 from tests.support.fixtures import truncate_all
 
@@ -113,18 +109,6 @@ def test_the_generated_vector_weighs_name_attributes_description(database, is_po
         assert found == "Oxford|Shirts Cotton|Office"
 
 
-@pytest.fixture()
-def scratch_database_url(tmp_path) -> Iterator[str]:
-    """An empty database of the run's kind, dropped afterwards (a file on SQLite)."""
-    postgres = services.database_url()
-    if not postgres:
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-        return
-    scratch = f"{postgres}_search_migration"
-    yield services.recreate_postgres_database(scratch)
-    services.drop_postgres_database(scratch)
-
-
 def test_the_migration_goes_down_and_up_again(scratch_database_url):
     # given
     scratch = create_app(
@@ -133,6 +117,7 @@ def test_the_migration_goes_down_and_up_again(scratch_database_url):
             "SQLALCHEMY_DATABASE_URI": scratch_database_url,
             "REDIS_URL": "",
             "ACCESS_LOG": False,
+            "RATELIMIT_ENABLED": False,
         }
     )
     directory = str(scratch.config["MIGRATIONS_DIR"])
@@ -210,6 +195,7 @@ def test_the_read_model_migration_fills_it_and_goes_down_and_up_again(
             "SQLALCHEMY_DATABASE_URI": scratch_database_url,
             "REDIS_URL": "",
             "ACCESS_LOG": False,
+            "RATELIMIT_ENABLED": False,
         }
     )
     directory = str(scratch.config["MIGRATIONS_DIR"])

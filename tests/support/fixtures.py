@@ -152,3 +152,15 @@ def postgres(app, database, is_postgres):
     if not is_postgres:
         pytest.skip("needs PostgreSQL: row locks under real concurrency (SQLite serialises)")
     return database
+
+
+@pytest.fixture()
+def scratch_database_url(tmp_path) -> Iterator[str]:
+    """An empty database of the run's kind, dropped afterwards (a file on SQLite)."""
+    postgres = services.database_url()
+    if not postgres:
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+        return
+    scratch = f"{postgres}_migration"
+    yield services.recreate_postgres_database(scratch)
+    services.drop_postgres_database(scratch)
