@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -30,16 +31,27 @@ def _fingerprint(static_folder: str, filename: str) -> str:
 
 
 def static_url(filename: str) -> str:
-    """URL of a static file with a content hash, so it can be cached for a year.
+    """URL of a static file with a content hash, so it can be cached for a year."""
 
-    Every page links the same few files, so each URL is built once per script root.
-    """
-    script_root = request.script_root if has_request_context() else None
-    known = current_app.extensions.setdefault("static_urls", {})
-    url = known.get((script_root, filename))
-    if url is None:
+    def build() -> str:
         version = _fingerprint(current_app.static_folder, filename)
-        url = known[script_root, filename] = url_for("static", filename=filename, v=version)
+        return url_for("static", filename=filename, v=version)
+
+    return built_once(("static", filename), build)
+
+
+def link(endpoint: str) -> str:
+    """`url_for(endpoint)` for a page that takes no arguments (home, search, register...)."""
+    return built_once(("link", endpoint), lambda: url_for(endpoint))
+
+
+def built_once(key: tuple[str, str], build: Callable[[], str]) -> str:
+    """A URL built once per script root: every page's layout links the same few."""
+    script_root = request.script_root if has_request_context() else None
+    known = current_app.extensions.setdefault("built_urls", {})
+    url = known.get((script_root, *key))
+    if url is None:
+        url = known[(script_root, *key)] = build()
     return url
 
 
@@ -78,6 +90,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.globals.update(
         static_url=static_url,
+        link=link,
         absolute_url=absolute_url,
         htmx_config=HTMX_CONFIG,
         site_name=app.config["SITE_NAME"],

@@ -129,3 +129,14 @@ def test_an_in_process_job_gives_up_after_its_retries(app, caplog):
         time.sleep(0.01)
     assert "no retries left" in caplog.text
     assert len(attempts) == 2
+
+
+def test_layout_links_follow_the_script_root_they_are_served_under(client):
+    plain = client.get("/").get_data(as_text=True)
+    mounted = client.get("/", base_url="http://localhost/shop").get_data(as_text=True)
+    plain_again = client.get("/").get_data(as_text=True)
+
+    assert 'class="brand" href="/"' in plain and 'class="brand" href="/shop/"' in mounted
+    assert 'href="/orders/lookup"' in plain and 'href="/shop/orders/lookup"' in mounted
+    assert "/shop/static/css/site.css?v=" in mounted
+    assert "/shop/" not in plain_again
