@@ -34,7 +34,11 @@ def product_grid(
 
 
 def product_card(card: ProductCard, url: str, picture: Markup) -> str:
-    """One card: picture and name linked to the product, merchant, price and stock."""
+    """One card: picture and name linked to the product, merchant, price and stock.
+
+    Text that comes from people (names) and the URL are escaped; the price and the stock label
+    are made by the app from numbers and fixed words (a currency is three letters).
+    """
     note = PRICE_RANGE_NOTE if card.has_price_range else ""
     stock = card.stock
     return (
@@ -42,7 +46,7 @@ def product_card(card: ProductCard, url: str, picture: Markup) -> str:
         f'      <a href="{escape(url)}">\n        {picture}\n'
         f"        <h3>{escape(card.name)}</h3>\n      </a>\n"
         f'      <p class="merchant">by {escape(card.merchant_name)}</p>\n'
-        f'      <p class="price">{note}{escape(card.price.format())}</p>\n'
-        f'      <p class="stock stock-{stock.level.value}">{escape(stock.label)}</p>\n'
+        f'      <p class="price">{note}{card.price.format()}</p>\n'
+        f'      <p class="stock stock-{stock.level.value}">{stock.label}</p>\n'
         f"    </article>\n  </li>\n"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from htmx_flask import request
 from markupsafe import Markup
@@ -79,7 +81,21 @@ def category(slug: str):
         listing=listing,
         sort_labels=services.SORT_LABELS,
         canonical_url=canonical_category_url(listing),
+        page_url=category_page_urls(listing),
     )
+
+
+def category_page_urls(listing: services.CategoryListing) -> Callable[[int], str]:
+    """`page_url(number)` for the listing's pages, in its sort (the first page and the default
+    sort keep the URL bare)."""
+    base = category_url(listing.category.slug)
+    sort = "" if listing.sort == "newest" else f"sort={listing.sort}"
+
+    def page_url(number: int) -> str:
+        query = "&".join(part for part in (f"page={number}" if number > 1 else "", sort) if part)
+        return f"{base}?{query}" if query else base
+
+    return page_url
 
 
 def canonical_category_url(listing: services.CategoryListing) -> str:

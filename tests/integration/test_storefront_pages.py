@@ -79,6 +79,21 @@ def test_category_pagination_shows_the_second_page(client):
     assert 'rel="next"' in first and 'aria-current="page">2<' in second
 
 
+def test_category_page_links_keep_the_sort_and_leave_defaults_out(client):
+    category = make_category("Games")
+    for number in range(60):
+        make_product(name=f"Game {number:02d}", category=category)
+
+    newest = client.get("/c/games?page=2").get_data(as_text=True)
+    by_price = client.get("/c/games?page=2&sort=price_desc").get_data(as_text=True)
+
+    assert '<link rel="prev" href="/c/games">' in newest
+    assert '<link rel="next" href="/c/games?page=3">' in newest
+    assert '<link rel="prev" href="/c/games?sort=price_desc">' in by_price
+    assert '<link rel="next" href="/c/games?page=3&amp;sort=price_desc">' in by_price
+    assert 'href="/c/games?page=3&amp;sort=price_desc" hx-get=' in by_price
+
+
 @pytest.mark.parametrize(
     "query", ["page=abc", "page=-4", "page=99999999999", "sort=%00drop", "page="]
 )
