@@ -22,6 +22,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_login import UserMixin, current_user, user_logged_in
 from htmx_flask import request
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from app.cart import rules, services
@@ -29,6 +30,7 @@ from app.database import db
 from app.platform.errors import render_error
 from app.platform.htmx import render_page_or_block
 from app.platform.security import origin_checked
+from app.platform.templating import link
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -78,6 +80,19 @@ def mini_cart_count() -> int:
         key, _ = cart_identity()
         g.cart_count = services.cart_count(store(), key) if key else 0
     return g.cart_count
+
+
+@bp.app_template_global()
+def mini_cart(count: int, oob: bool = False) -> Markup:
+    """The header's link to the cart, "Cart (3)" read as "Cart, 3 items"; `oob` marks it for an
+    htmx out-of-band swap. Built in Python: every page's header draws it."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    items = "item" if count == 1 else "items"
+    return Markup(
+        f'<a id="mini-cart" class="mini-cart" href="{link("cart.show")}"{swap}>'
+        f'<span aria-hidden="true">Cart ({int(count)})</span>'
+        f'<span class="visually-hidden">Cart, {int(count)} {items}</span></a>'
+    )
 
 
 @bp.app_context_processor

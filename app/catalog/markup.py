@@ -15,18 +15,19 @@ def product_grid(
     cards: Iterable[ProductCard],
     eager: int,
     url_of: Callable[[str], str],
-    picture_of: Callable[..., Markup],
+    eager_picture: Callable[[str | None, str], Markup],
+    lazy_picture: Callable[[str | None, str], Markup],
 ) -> Markup:
     """A list of product cards; the first `eager` pictures load at once.
 
-    `url_of(slug)` is a product page's URL and `picture_of(key, alt, size=, loading=)` a
-    picture's markup (the storefront's `product_url` and `product_image`).
+    `url_of(slug)` is a product page's URL; `eager_picture(key, alt)` and `lazy_picture` draw
+    a card's picture, loading at once or when scrolled to.
     """
     items = [
         product_card(
             card,
             url_of(card.slug),
-            picture_of(card.image_key, "", size="card", loading="eager" if n < eager else "lazy"),
+            (eager_picture if n < eager else lazy_picture)(card.image_key, ""),
         )
         for n, card in enumerate(cards)
     ]

@@ -11,12 +11,12 @@ from markupsafe import Markup
 from app.catalog import markup, services
 from app.catalog.seo import product_structured_data
 from app.database import db
-from app.media.views import product_image
+from app.media.views import pictures
 from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
 from app.platform.pagination import clamp_page
 from app.platform.reads import read_only
-from app.platform.templating import slug_url
+from app.platform.templating import slug_url, slug_urls
 
 bp = Blueprint("catalog", __name__)
 
@@ -36,7 +36,9 @@ def product_url(slug: str) -> str:
 @bp.app_template_global()
 def product_grid(cards: list[services.ProductCard], eager: int = 0) -> Markup:
     """`{{ product_grid(cards, eager=2) }}`: product cards, the first `eager` loading at once."""
-    return markup.product_grid(cards, eager, product_url, product_image)
+    return markup.product_grid(
+        cards, eager, slug_urls("catalog.product"), pictures(loading="eager"), pictures()
+    )
 
 
 @bp.app_template_global()

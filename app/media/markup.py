@@ -15,23 +15,10 @@ KEY = "~key~"
 ALT = "~alt~"
 
 
-def picture(
-    pattern: str,
-    key: str,
-    alt: str,
-    size: str = "card",
-    sizes: str = DEFAULT_SIZES,
-    loading: str = "lazy",
-    css_class: str = "",
-) -> Markup:
-    """A `<picture>` of the stored image `key` (a valid storage key): WebP for browsers that
-    take it, JPEG otherwise, every size in srcset.
-
-    `pattern` is the URL of an image copy with `~key~`, `~size~` and `~fmt~` in place of its
-    parts. width/height reserve the (square) box so the page does not shift while it loads;
-    the main picture of a page loads eagerly.
-    """
-    before, after = picture_frame(pattern, size, sizes, loading, css_class)
+def picture(frame: tuple[str, str], key: str, alt: str) -> Markup:
+    """A `<picture>` of the stored image `key` (a valid storage key) in `frame` (see
+    `picture_frame`): WebP for browsers that take it, JPEG otherwise, every size in srcset."""
+    before, after = frame
     return Markup(f"{before.replace(KEY, key)}{escape(alt)}{after}")
 
 
@@ -41,7 +28,10 @@ def picture_frame(
 ) -> tuple[str, str]:
     """A picture's markup for any key, split where the alt text goes; built once per options.
 
-    Listings draw dozens of pictures that differ only in key and alt text.
+    `pattern` is the URL of an image copy with `~key~`, `~size~` and `~fmt~` in place of its
+    parts. width/height reserve the (square) box so the page does not shift while it loads;
+    the main picture of a page loads eagerly. Listings draw dozens of pictures that differ
+    only in key and alt text.
     """
 
     def url(name: str, fmt: str) -> str:

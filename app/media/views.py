@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, current_app, g, send_file, url_for
 from markupsafe import Markup
 
@@ -61,7 +63,22 @@ def product_image(
 ) -> Markup:
     """`{{ product_image(key, alt, size=..., loading=...) }}`: a responsive picture of the stored
     image `key`, or a neutral placeholder when the product has none (or the key is not one)."""
-    if not key or not rules.is_valid_key(key):
-        src = static_url("img/placeholder.svg")
-        return markup.placeholder(src, alt, size, loading, css_class)
-    return markup.picture(url_pattern(), key, alt, size, sizes, loading, css_class)
+    return pictures(size, sizes, loading, css_class)(key, alt)
+
+
+def pictures(
+    size: str = "card",
+    sizes: str = markup.DEFAULT_SIZES,
+    loading: str = "lazy",
+    css_class: str = "",
+) -> Callable[[str | None, str], Markup]:
+    """`product_image` with its options fixed: `draw(key, alt)`, for drawing many alike."""
+    frame = markup.picture_frame(url_pattern(), size, sizes, loading, css_class)
+
+    def draw(key: str | None, alt: str) -> Markup:
+        if not key or not rules.is_valid_key(key):
+            src = static_url("img/placeholder.svg")
+            return markup.placeholder(src, alt, size, loading, css_class)
+        return markup.picture(frame, key, alt)
+
+    return draw

@@ -59,18 +59,25 @@ SLUG = re.compile(r"[a-z0-9-]+")
 
 
 def slug_url(endpoint: str, slug: str) -> str:
-    """`url_for(endpoint, slug=slug)`, for pages that link dozens of slugs.
+    """`url_for(endpoint, slug=slug)`, for pages that link dozens of slugs (see `slug_urls`)."""
+    return slug_urls(endpoint)(slug)
 
-    The route is built once per request with a placeholder and the slug filled in; a value
-    that is not a plain slug goes through `url_for` (and its escaping).
-    """
-    if not SLUG.fullmatch(slug):
-        return url_for(endpoint, slug=slug)
+
+def slug_urls(endpoint: str) -> Callable[[str], str]:
+    """`url_of(slug)` for `endpoint`: its route is built once per request with a placeholder and
+    each slug filled in; a value that is not a plain slug goes through `url_for` (and its
+    escaping)."""
     patterns = g.setdefault("slug_url_patterns", {})
     pattern = patterns.get(endpoint)
     if pattern is None:
         pattern = patterns[endpoint] = url_for(endpoint, slug="~slug~")
-    return pattern.replace("~slug~", slug)
+
+    def url_of(slug: str) -> str:
+        if SLUG.fullmatch(slug):
+            return pattern.replace("~slug~", slug)
+        return url_for(endpoint, slug=slug)
+
+    return url_of
 
 
 def format_money(value: Money | None) -> str:
