@@ -75,7 +75,6 @@ def create_app() -> Flask:
     """The baseline app: one page, one query, one template."""
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     app.jinja_loader = DictLoader({"page.html": PAGE_TEMPLATE})
     app.jinja_env.filters["price"] = format_price
     db.init_app(app)
