@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, g, send_file, url_for
+from flask import Blueprint, abort, current_app, send_file, url_for
 from markupsafe import Markup
 
 from app.extensions import limiter
 from app.media import markup, rules, services
-from app.platform.templating import static_url
+from app.platform.templating import built_once, static_url
 
 bp = Blueprint("media", __name__, url_prefix="/media")
 
@@ -32,16 +32,13 @@ def image(key: str, size: str, fmt: str):
 
 
 def url_pattern() -> str:
-    """This request's URL of an image copy, with `~key~`, `~size~` and `~fmt~` to fill in.
+    """The URL of an image copy, with `~key~`, `~size~` and `~fmt~` to fill in.
 
-    Listings show hundreds of image URLs, so the route is built once per request.
+    Listings show hundreds of image URLs, so the route is built once (per script root).
     """
-    pattern = g.get("media_url_pattern")
-    if pattern is None:
-        pattern = g.media_url_pattern = url_for(
-            "media.image", key="~key~", size="~size~", fmt="~fmt~"
-        )
-    return pattern
+    return built_once(
+        ("media", "image"), lambda: url_for("media.image", key="~key~", size="~size~", fmt="~fmt~")
+    )
 
 
 @bp.app_template_global()

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_request_context, request, url_for
+from flask import Flask, current_app, has_request_context, request, url_for
 
 from app.money import Money
 
@@ -46,7 +46,8 @@ def link(endpoint: str) -> str:
 
 
 def built_once(key: tuple[str, str], build: Callable[[], str]) -> str:
-    """A URL built once per script root: every page's layout links the same few."""
+    """A URL built once per script root: every page links the same few (and listings fill
+    dozens into the same route)."""
     script_root = request.script_root if has_request_context() else None
     known = current_app.extensions.setdefault("built_urls", {})
     url = known.get((script_root, *key))
@@ -64,13 +65,10 @@ def slug_url(endpoint: str, slug: str) -> str:
 
 
 def slug_urls(endpoint: str) -> Callable[[str], str]:
-    """`url_of(slug)` for `endpoint`: its route is built once per request with a placeholder and
-    each slug filled in; a value that is not a plain slug goes through `url_for` (and its
+    """`url_of(slug)` for `endpoint`: its route is built once (per script root) with a placeholder
+    and each slug filled in; a value that is not a plain slug goes through `url_for` (and its
     escaping)."""
-    patterns = g.setdefault("slug_url_patterns", {})
-    pattern = patterns.get(endpoint)
-    if pattern is None:
-        pattern = patterns[endpoint] = url_for(endpoint, slug="~slug~")
+    pattern = built_once(("slug", endpoint), lambda: url_for(endpoint, slug="~slug~"))
 
     def url_of(slug: str) -> str:
         if SLUG.fullmatch(slug):
