@@ -11,7 +11,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from app import create_app
 from app.catalog import services as catalog
 from app.catalog.models import Category, CategoryCount, Product, ProductStatus
 from app.database import db
@@ -214,18 +213,9 @@ def test_autogenerate_sees_the_model_and_the_table_alike(database):
     assert [diff for diff in differences if "category_counts" in repr(diff)] == []
 
 
-def test_the_migration_fills_the_counts_and_goes_down_and_up_again(scratch_database_url):
-    scratch = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": scratch_database_url,
-            "REDIS_URL": "",
-            "ACCESS_LOG": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    directory = str(scratch.config["MIGRATIONS_DIR"])
-    with scratch.app_context():
+def test_the_migration_fills_the_counts_and_goes_down_and_up_again(scratch_app):
+    directory = str(scratch_app.config["MIGRATIONS_DIR"])
+    with scratch_app.app_context():
         upgrade(directory=directory, revision="0004")
         home = make_category("Home")
         lamps = make_category("Lamps", parent=home)

@@ -3,7 +3,7 @@ anything else by ROLLBACK."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -54,6 +54,19 @@ def statement_modes(engine: sa.Engine) -> Iterator[list[bool]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+def ending_of(app, work: Callable[[], object], exc: BaseException | None = None) -> list[str]:
+    """The endings seen when a request does `work` and is torn down as the app does it."""
+    with app.test_request_context("/"), endings(db.engine) as seen:
+        work()
+        end_reads_with_commit(exc)
+        db.session.remove()
+    return seen
+
+
+def select_categories() -> None:
+    db.session.execute(sa.select(Category.id)).all()
+
+
 def category_names() -> list[str]:
     """Category names as committed, read on a connection of its own."""
     with db.engine.connect() as connection:
@@ -99,40 +112,29 @@ def test_read_only_mode_ends_with_the_session(database):
 def test_a_request_that_only_read_ends_with_commit(app, database):
     make_category("Shirts")
     database.commit()
-    with app.test_request_context("/"), endings(db.engine) as seen:
-        db.session.execute(sa.select(Category.name)).all()
-        end_reads_with_commit(None)
-        db.session.remove()
-
-    assert seen == ["commit"]
+    assert ending_of(app, select_categories) == ["commit"]
 
 
 def test_a_request_that_wrote_without_committing_is_rolled_back(app, database):
-    with app.test_request_context("/"), endings(db.engine) as seen:
-        db.session.execute(sa.insert(Category).values(name="Stray", slug="stray"))
-        end_reads_with_commit(None)
-        db.session.remove()
+    seen = ending_of(
+        app, lambda: db.session.execute(sa.insert(Category).values(name="Stray", slug="stray"))
+    )
 
     assert seen == ["rollback"]
     assert category_names() == []
 
 
 def test_pending_orm_changes_are_never_committed_at_teardown(app, database):
-    with app.test_request_context("/"), endings(db.engine) as seen:
-        db.session.execute(sa.select(Category.id)).all()
+    def read_then_add() -> None:
+        select_categories()
         db.session.add(Category(name="Pending", slug="pending"))
-        end_reads_with_commit(None)
-        db.session.remove()
 
-    assert "commit" not in seen
+    assert "commit" not in ending_of(app, read_then_add)
     assert category_names() == []
 
 
 def test_a_request_that_failed_is_rolled_back(app, database):
-    with app.test_request_context("/"), endings(db.engine) as seen:
-        db.session.execute(sa.select(Category.id)).all()
-        end_reads_with_commit(RuntimeError("the view failed"))
-        db.session.remove()
+    seen = ending_of(app, select_categories, RuntimeError("the view failed"))
 
     assert seen == ["rollback"]
 
@@ -140,23 +142,19 @@ def test_a_request_that_failed_is_rolled_back(app, database):
 def test_a_transaction_the_database_aborted_is_rolled_back(app, database, is_postgres):
     if not is_postgres:
         pytest.skip("SQLite reports no failed-transaction state")
-    with app.test_request_context("/"), endings(db.engine) as seen:
-        connection = db.session.connection()
-        with pytest.raises(sa.exc.DBAPIError):
-            connection.exec_driver_sql("SELECT 1/0")
-        end_reads_with_commit(None)
-        db.session.remove()
 
-    assert seen == ["rollback"]
+    def fail_in_the_database() -> None:
+        with pytest.raises(sa.exc.DBAPIError):
+            db.session.connection().exec_driver_sql("SELECT 1/0")
+
+    assert ending_of(app, fail_in_the_database) == ["rollback"]
 
 
 def test_a_commit_after_writing_lets_later_reads_commit_too(app, database):
-    with app.test_request_context("/"), endings(db.engine) as seen:
+    def write_commit_then_read() -> None:
         db.session.execute(sa.insert(Category).values(name="Saved", slug="saved"))
         db.session.commit()
-        db.session.execute(sa.select(Category.id)).all()
-        end_reads_with_commit(None)
-        db.session.remove()
+        select_categories()
 
-    assert seen == ["commit", "commit"]
+    assert ending_of(app, write_commit_then_read) == ["commit", "commit"]
     assert category_names() == ["Saved"]

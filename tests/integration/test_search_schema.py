@@ -7,7 +7,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from app import create_app
 from app.database import db
 from app.search.rules import parse_search_args
 from app.search.schema import include_name, include_object, is_search_object
@@ -109,20 +108,11 @@ def test_the_generated_vector_weighs_name_attributes_description(database, is_po
         assert found == "Oxford|Shirts Cotton|Office"
 
 
-def test_the_migration_goes_down_and_up_again(scratch_database_url):
+def test_the_migration_goes_down_and_up_again(scratch_app):
     # given
-    scratch = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": scratch_database_url,
-            "REDIS_URL": "",
-            "ACCESS_LOG": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    directory = str(scratch.config["MIGRATIONS_DIR"])
+    directory = str(scratch_app.config["MIGRATIONS_DIR"])
 
-    with scratch.app_context():
+    with scratch_app.app_context():
         # when
         upgrade(directory=directory, revision="0002")
         made = search_object_names()
@@ -185,21 +175,10 @@ def read_model_objects() -> set[str]:
         )
 
 
-def test_the_read_model_migration_fills_it_and_goes_down_and_up_again(
-    scratch_database_url, is_postgres
-):
+def test_the_read_model_migration_fills_it_and_goes_down_and_up_again(scratch_app, is_postgres):
     # given: a catalogue made before the read model existed
-    scratch = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": scratch_database_url,
-            "REDIS_URL": "",
-            "ACCESS_LOG": False,
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    directory = str(scratch.config["MIGRATIONS_DIR"])
-    with scratch.app_context():
+    directory = str(scratch_app.config["MIGRATIONS_DIR"])
+    with scratch_app.app_context():
         upgrade(directory=directory, revision="0003")
         make_product(name="Early Lantern")
         make_product(name="Draft Lantern", published=False)

@@ -164,3 +164,20 @@ def scratch_database_url(tmp_path) -> Iterator[str]:
     scratch = f"{postgres}_migration"
     yield services.recreate_postgres_database(scratch)
     services.drop_postgres_database(scratch)
+
+
+@pytest.fixture()
+def scratch_app(scratch_database_url) -> Flask:
+    """The app on an empty scratch database (migrate it yourself), for migration tests.
+
+    Rate limits stay off: building an app re-binds the shared limiter.
+    """
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": scratch_database_url,
+            "REDIS_URL": "",
+            "ACCESS_LOG": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
