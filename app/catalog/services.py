@@ -28,6 +28,7 @@ from app.money import Money
 from app.platform.pagination import Page
 
 PER_PAGE = 24
+DEFAULT_SORT = "newest"
 SORTS = {
     "newest": (Product.created_at.desc(), Product.id.desc()),
     "price_asc": (Product.price_amount.asc(), Product.id.asc()),
@@ -441,7 +442,7 @@ def category_listing(
     resolves the slug, so the page needs only two statements (a count and the page of cards).
     """
     category, parent = find_category(tree, slug)
-    sort = sort if sort in SORTS else "newest"
+    sort = sort if sort in SORTS else DEFAULT_SORT
     count, rows = category_statements("category_id" if parent else "root_category_id", sort)
     connection = session.connection()
     params = {"category_id": category.id, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}

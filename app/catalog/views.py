@@ -70,7 +70,7 @@ def home():
 @read_only
 def category(slug: str):
     """A category's products, sortable and paged; htmx swaps just the results."""
-    sort = request.args.get("sort", "newest")
+    sort = request.args.get("sort", services.DEFAULT_SORT)
     try:
         listing = services.category_listing(
             db.session, slug, clamp_page(request.args.get("page")), sort, nav_categories()
@@ -91,7 +91,7 @@ def category_page_urls(listing: services.CategoryListing) -> Callable[[int], str
     """`page_url(number)` for the listing's pages, in its sort (the first page and the default
     sort keep the URL bare)."""
     base = category_url(listing.category.slug)
-    sort = "" if listing.sort == "newest" else f"sort={listing.sort}"
+    sort = "" if listing.sort == services.DEFAULT_SORT else f"sort={listing.sort}"
 
     def page_url(number: int) -> str:
         query = "&".join(part for part in (f"page={number}" if number > 1 else "", sort) if part)
