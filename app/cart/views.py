@@ -86,7 +86,7 @@ def mini_cart_count() -> int:
 def mini_cart(count: int, oob: bool = False) -> Markup:
     """The header's link to the cart, "Cart (3)" read as "Cart, 3 items"; `oob` marks it for an
     htmx out-of-band swap. Built in Python: every page's header draws it."""
-    swap = ' hx-swap-oob="true"' if oob else ""
+    swap = ' data-hx-swap-oob="true"' if oob else ""
     items = "item" if count == 1 else "items"
     return Markup(
         f'<a id="mini-cart" class="mini-cart" href="{link("cart.show")}"{swap}>'

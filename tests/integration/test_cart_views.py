@@ -92,11 +92,11 @@ def test_the_product_page_has_an_add_to_cart_form_for_the_chosen_variant(client,
     sold_out = client.get(f"/p/{tee.slug}?variant={medium.id}").get_data(as_text=True)
     swapped = client.get(f"/p/{tee.slug}?variant={small.id}", headers=HTMX).get_data(as_text=True)
 
-    assert 'action="/cart/add"' in page and 'hx-post="/cart/add"' in page
+    assert 'action="/cart/add"' in page and 'data-hx-post="/cart/add"' in page
     assert f'name="variant_id" value="{small.id}"' in page
     assert 'max="5"' in page and '<label for="add-quantity">Quantity</label>' in page
     assert 'action="/cart/add"' not in sold_out
-    assert '<div id="add-to-cart" hx-swap-oob="true">' in swapped
+    assert '<div id="add-to-cart" data-hx-swap-oob="true">' in swapped
     assert f'name="variant_id" value="{small.id}"' in swapped
 
 
@@ -148,7 +148,7 @@ def test_adding_with_htmx_confirms_and_updates_the_count_out_of_band(client, tee
     assert "<html" not in html
     assert "Added to your cart: Organic Tee (S), quantity 3." in html
     assert 'href="/cart">View your cart</a>' in html
-    assert '<a id="mini-cart" class="mini-cart" href="/cart" hx-swap-oob="true">' in html
+    assert '<a id="mini-cart" class="mini-cart" href="/cart" data-hx-swap-oob="true">' in html
     assert "Cart (3)" in mini_cart(html) and "Cart, 3 items" in mini_cart(html)
 
 
@@ -236,8 +236,8 @@ def test_changing_a_quantity_with_htmx_returns_the_cart_block_and_out_of_band_up
     assert html.lstrip().startswith('<h1 id="cart-title"')
     assert "Only 5 left of Organic Tee (S); we changed your quantity." in html
     assert '<dd id="cart-count">6</dd>' in html
-    assert 'hx-swap-oob="true"' in mini_cart(html) and "Cart (6)" in mini_cart(html)
-    assert '<div id="flash" hx-swap-oob="innerHTML">' in html
+    assert 'data-hx-swap-oob="true"' in mini_cart(html) and "Cart (6)" in mini_cart(html)
+    assert '<div id="flash" data-hx-swap-oob="innerHTML">' in html
     assert "Updated Organic Tee (S): quantity 5." in html
     assert response.headers["Cache-Control"] == "no-store"
 

@@ -641,7 +641,7 @@ def test_the_confirmation_waits_for_the_payment_and_rechecks(client, shop, app, 
 
     text = page.get_data(as_text=True)
     assert "Confirming your payment…" in text
-    assert 'hx-trigger="every 2s"' in text
+    assert 'data-hx-trigger="every 2s"' in text
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in text
     assert fragment.get_data(as_text=True).lstrip().startswith('<div id="order-status"')
     assert "<html" not in fragment.get_data(as_text=True)

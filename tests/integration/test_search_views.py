@@ -118,8 +118,8 @@ def test_the_filter_form_works_without_javascript(client, catalogue):
     # then
     form = re.search(r"<form id=\"search-form\"[^>]*>", html).group()
     assert 'method="get"' in form and 'action="/search"' in form
-    assert 'hx-get="/search"' in form and 'hx-trigger="change, submit"' in form
-    assert 'hx-target="#search-results"' in form and 'hx-push-url="true"' in form
+    assert 'data-hx-get="/search"' in form and 'data-hx-trigger="change, submit"' in form
+    assert 'data-hx-target="#search-results"' in form and 'data-hx-push-url="true"' in form
     assert '<input type="hidden" name="q" value="shirt">' in html
     assert '<input type="checkbox" name="category" value="tops">' in html
     assert '<input type="checkbox" name="merchant" value="northwind-outfitters">' in html
@@ -139,7 +139,7 @@ def test_ticked_filters_stay_ticked(client, catalogue):
     assert '<input type="checkbox" name="in_stock" value="1" checked>' in html
     assert '<input type="checkbox" name="price" value="25-50" checked>' in html
     assert "Oxford Shirt" in html and "Linen Shirt" not in html
-    assert '<a href="/search?q=shirt" hx-get="/search?q=shirt">Clear all filters</a>' in html
+    assert '<a href="/search?q=shirt" data-hx-get="/search?q=shirt">Clear all filters</a>' in html
 
 
 def test_htmx_gets_only_the_results_block(client, catalogue):
@@ -177,7 +177,7 @@ def test_pagination_links_are_real_links_that_htmx_follows(client, database):
 
     # then
     url = "/search?q=widget&amp;in_stock=1&amp;page=2"
-    assert f'<a href="{url}" hx-get="{url}"' in html
+    assert f'<a href="{url}" data-hx-get="{url}"' in html
     assert "30 products, page 1 of 2" in html
     second = client.get("/search?q=widget&in_stock=1&page=2", headers=HTMX).get_data(as_text=True)
     assert second.count('class="product-card"') == 6

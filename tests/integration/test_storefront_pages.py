@@ -91,7 +91,7 @@ def test_category_page_links_keep_the_sort_and_leave_defaults_out(client):
     assert '<link rel="next" href="/c/games?page=3">' in newest
     assert '<link rel="prev" href="/c/games?sort=price_desc">' in by_price
     assert '<link rel="next" href="/c/games?page=3&amp;sort=price_desc">' in by_price
-    assert 'href="/c/games?page=3&amp;sort=price_desc" hx-get=' in by_price
+    assert 'href="/c/games?page=3&amp;sort=price_desc" data-hx-get=' in by_price
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_choosing_a_variant_with_htmx_returns_the_panel_and_an_oob_image(client)
 
     html = response.get_data(as_text=True)
     assert 'id="variant-panel"' in html and "$45.00" in html
-    assert 'hx-swap-oob="true"' in html
+    assert 'data-hx-swap-oob="true"' in html
     assert "<html" not in html
 
 
