@@ -118,12 +118,15 @@ def end_reads_with_commit(exc: BaseException | None) -> None:
     so pages ended by a rollback are planned afresh on every request. Any write, a pending
     ORM change, an error or a failed transaction keeps the usual rollback (Flask-SQLAlchemy's
     teardown, which runs after this one). A session reading outside a transaction (see
-    `read_without_transaction`) has nothing to end.
+    `read_without_transaction`), or one that could not reach the database, has nothing to end.
     """
     session = db.session()
     if exc is not None or not session.in_transaction() or has_changes(session):
         return
-    connection = session.connection()
+    try:
+        connection = session.connection()
+    except sa.exc.DBAPIError:
+        return  # the database could not be reached: there is nothing to end
     if connection.get_execution_options().get("read_only"):
         return
     if connection.info.get("wrote") or not healthy(connection):
