@@ -39,7 +39,7 @@ def test_readyz_answers_a_json_503_while_the_database_is_down(tmp_path, closed_d
     }
 
 
-def test_readyz_answers_a_json_503_while_redis_is_down(app, backing_services, tmp_path, closed_redis):
+def test_readyz_answers_a_json_503_while_redis_is_down(backing_services, tmp_path, closed_redis):
     client = app_with(tmp_path, backing_services["database"], closed_redis).test_client()
 
     response = client.get("/readyz")
@@ -51,7 +51,7 @@ def test_readyz_answers_a_json_503_while_redis_is_down(app, backing_services, tm
     }
 
 
-def test_healthz_stays_a_liveness_check_while_both_are_down(tmp_path, closed_database, closed_redis):
+def test_healthz_is_a_liveness_check_while_both_are_down(tmp_path, closed_database, closed_redis):
     client = app_with(tmp_path, closed_database, closed_redis).test_client()
 
     response = client.get("/healthz")
