@@ -71,10 +71,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_platform(app: Flask) -> None:
-    """Cross-cutting concerns: security headers, request ids, error pages, template helpers."""
-    from app.platform import setup
+    """Cross-cutting concerns: security headers, request ids, error pages, template helpers,
+    compressed responses."""
+    from app.platform import compression, setup
 
     setup.init_app(app)
+    compression.init_app(app)
 
 
 def register_commands(app: Flask) -> None:
