@@ -5,7 +5,8 @@ Without Redis the web process runs the same jobs on a timer thread (app.platform
 
 from rq import cron
 
-from jobs.events import relay_pending, release_expired_reservations
+from jobs.delivery import relay_pending
+from jobs.events import release_expired_reservations
 
 cron.register(relay_pending, "default", interval=30)
 cron.register(release_expired_reservations, "default", interval=60)

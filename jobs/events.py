@@ -1,15 +1,12 @@
-"""Deliver outbox events to their handlers; each handler runs once per event, whatever happens.
+"""The handlers of outbox events (HANDLERS), and the scheduled reservation expiry.
 
-A handler runs in its own transaction together with the marker saying it ran (see
-`app.platform.outbox.claim`), so a redelivered event (a retry, a relay after Redis came back, two
-workers at once) changes nothing twice. Handlers take the session and the event payload.
+`jobs.delivery` runs each handler once per event, in its own transaction together with the
+marker saying it ran. Handlers take the session and the event payload.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from flask import current_app
 
@@ -23,11 +20,7 @@ from app.orders import emails
 from app.orders import services as orders
 from app.orders.rules import access_key
 from app.payments import services as payments
-from app.platform import outbox
-from app.platform.models import OutboxEvent
 from jobs.runtime import external_url, with_app_context
-
-log = logging.getLogger("marketplace.events")
 
 
 def _order_url(order) -> str:
@@ -116,42 +109,6 @@ HANDLERS: dict[str, tuple[Callable, ...]] = {
     "ReservationExpired": (release_promotion,),
     "PaymentRefunded": (apply_refund,),
 }
-
-
-@with_app_context
-def deliver(event_id: int) -> None:
-    """Run every handler of one outbox event that has not run yet, then mark it delivered."""
-    session = db.session
-    event = session.get(OutboxEvent, event_id)
-    if event is None or event.delivered_at is not None:
-        return
-    name, payload = event.name, dict(event.payload)
-    for handler in HANDLERS.get(name, ()):
-        _run_once(session, event_id, handler, payload)
-    outbox.mark_delivered(session, event_id)
-    session.commit()
-
-
-def _run_once(session, event_id: int, handler: Callable, payload: dict) -> None:
-    handler_name = f"{handler.__module__}.{handler.__name__}"
-    try:
-        if outbox.claim(session, event_id, handler_name):
-            handler(session, payload)
-        session.commit()
-    except Exception as error:
-        session.rollback()
-        outbox.mark_failed(session, event_id, f"{handler_name}: {error!r}")
-        session.commit()
-        log.exception("handler %s failed on event %s", handler_name, event_id)
-        raise
-
-
-@with_app_context
-def relay_pending() -> int:
-    """Scheduled: hand events that were never delivered (queue down, worker died) over again."""
-    handed = outbox.relay_pending(db.session, older_than=timedelta(seconds=30))
-    db.session.commit()
-    return handed
 
 
 @with_app_context

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
 from rq import Queue, Retry
+from rq.job import Job, JobStatus
 
 from app.extensions import redis_client
 
@@ -18,6 +19,10 @@ log = logging.getLogger("marketplace.jobs")
 
 DEFAULT_QUEUE = "default"
 RETRY_INTERVALS = (10, 60, 300)
+LIVE_STATUSES = frozenset(
+    status.value
+    for status in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+)
 
 
 def resolve(func: str | Callable[..., Any]) -> Callable[..., Any]:
@@ -29,22 +34,51 @@ def resolve(func: str | Callable[..., Any]) -> Callable[..., Any]:
 
 
 def enqueue(
-    func: str | Callable[..., Any], *args: Any, queue: str = DEFAULT_QUEUE, retries: int = 3
+    func: str | Callable[..., Any],
+    *args: Any,
+    queue: str = DEFAULT_QUEUE,
+    retries: int = 3,
+    job_id: str | None = None,
 ):
     """Run `func(*args)` in the background; arguments must be plain data (ids, dicts).
 
     Contexts name jobs by dotted path: the `app` packages never import `jobs/`, which imports them.
+    `job_id` names the RQ job (see `live_jobs`); in-process jobs have no id.
     """
     app = current_app._get_current_object()
-    if app.config["REDIS_URL"] and not app.config.get("JOBS_INLINE"):
+    if uses_queue(app):
         rq_queue = Queue(queue, connection=redis_client(app))
         intervals = list(RETRY_INTERVALS[:retries])
-        return rq_queue.enqueue(func, *args, retry=Retry(max=retries, interval=intervals))
+        return rq_queue.enqueue(
+            func, *args, job_id=job_id, retry=Retry(max=retries, interval=intervals)
+        )
     if has_request_context():
         g.setdefault("pending_jobs", []).append((resolve(func), args))
         return None
     run_inline(app, resolve(func), args)
     return None
+
+
+def uses_queue(app: Flask) -> bool:
+    """Whether jobs go to RQ queues (REDIS_URL set) rather than running in this process."""
+    return bool(app.config["REDIS_URL"]) and not app.config.get("JOBS_INLINE")
+
+
+def live_jobs(app: Flask, job_ids: set[str]) -> set[str]:
+    """Those of the RQ jobs that are still to run: queued, running, or waiting for a retry.
+
+    A job that finished, failed for good, or is gone (Redis lost it) is not live.
+    """
+    ids = sorted(job_ids)
+    with redis_client(app).pipeline(transaction=False) as pipe:
+        for job_id in ids:
+            pipe.hget(Job.key_for(job_id), "status")
+        statuses = pipe.execute()
+    return {
+        job_id
+        for job_id, status in zip(ids, statuses, strict=True)
+        if status is not None and status.decode() in LIVE_STATUSES
+    }
 
 
 def run_inline(app: Flask, func: Callable[..., Any], args: tuple, attempt: int = 0) -> None:
@@ -101,12 +135,12 @@ def close_when_sent(wsgi_app: Callable) -> Callable:
 def init_app(app: Flask) -> None:
     """Install the after-request hook that drains in-process jobs (and make sure it runs)."""
     app.after_request(run_pending_jobs)
-    if not app.config["REDIS_URL"] or app.config.get("JOBS_INLINE"):
+    if not uses_queue(app):
         app.wsgi_app = close_when_sent(app.wsgi_app)
 
 
 PERIODIC_JOBS = (
-    ("jobs.events.relay_pending", 30),
+    ("jobs.delivery.relay_pending", 30),
     ("jobs.events.release_expired_reservations", 60),
 )
 

@@ -16,7 +16,7 @@ from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
 from app.payments.models import Payment, PaymentStatus, Refund
 from app.platform.models import OutboxEvent
-from jobs import events
+from jobs import delivery, events
 from tests.support.buying import ledger_totals, new_order, stock
 from tests.support.factories import make_merchant, make_product
 from tests.support.payments import pay_with_test_card
@@ -59,7 +59,7 @@ def redeliver_everything(database) -> None:
     database.execute(sa.update(OutboxEvent).values(delivered_at=None))
     database.commit()
     for event_id in database.scalars(sa.select(OutboxEvent.id).order_by(OutboxEvent.id)).all():
-        events.deliver(event_id)
+        delivery.deliver(event_id)
 
 
 def test_paying_commits_stock_and_sends_every_email_once(database, shop, outbox):
@@ -152,7 +152,7 @@ def test_a_failing_handler_leaves_the_event_for_a_retry(database, shop, monkeypa
 
     monkeypatch.setitem(events.HANDLERS, "OrderCancelled", (broken,))
     with pytest.raises(RuntimeError):
-        events.deliver(cancelled.id)
+        delivery.deliver(cancelled.id)
     failed = database.get(OutboxEvent, cancelled.id, populate_existing=True)
     assert failed.delivered_at is None
     assert failed.attempts == 1

@@ -28,7 +28,7 @@ def test_rolled_back_events_vanish_and_are_never_relayed(database, handed):
 
 
 def test_an_event_the_queue_refused_waits_for_the_relay(database, monkeypatch):
-    def queue_down(job, event_id):
+    def queue_down(job, event_ids, **options):
         raise ConnectionError("redis is down")
 
     monkeypatch.setattr(outbox, "enqueue", queue_down)
@@ -37,7 +37,9 @@ def test_an_event_the_queue_refused_waits_for_the_relay(database, monkeypatch):
     assert database.get(OutboxEvent, event.id).delivered_at is None
 
     handed: list[int] = []
-    monkeypatch.setattr(outbox, "enqueue", lambda job, event_id: handed.append(event_id))
+    monkeypatch.setattr(
+        outbox, "enqueue", lambda job, event_ids, **options: handed.extend(event_ids)
+    )
     assert outbox.relay_pending(database, older_than=timedelta(seconds=30)) == 0
     assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 1
     assert handed == [event.id]

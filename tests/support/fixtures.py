@@ -46,6 +46,7 @@ def settings_for_tests(backing_services: dict, instance: Path, **overrides) -> d
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "ACCESS_LOG": False,
         "SERVER_NAME": None,
+        "SITE_URL": "http://localhost",
         **overrides,
     }
 
@@ -116,7 +117,9 @@ def outbox(app) -> Path:
 def handed(monkeypatch) -> list[int]:
     """Ids of the events handed to the queue after commit (instead of running the deliver job)."""
     ids: list[int] = []
-    monkeypatch.setattr(platform_outbox, "enqueue", lambda job, event_id: ids.append(event_id))
+    monkeypatch.setattr(
+        platform_outbox, "enqueue", lambda job, event_ids, **options: ids.extend(event_ids)
+    )
     return ids
 
 

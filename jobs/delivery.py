@@ -1,0 +1,107 @@
+"""Deliver outbox events to their handlers (`jobs.events.HANDLERS`); each runs once per event.
+
+A handler runs in its own transaction together with the marker saying it ran (see
+`app.platform.outbox.claim`), so a redelivered event (a retry, a relay after Redis came back, two
+workers at once) changes nothing twice. The last handler's transaction also marks the event
+delivered.
+
+One job delivers a batch of events, oldest first, in one app context. The events its handlers
+record (`OrderPaid` after `PaymentProcessed`) are delivered by the same job right after, instead
+of going through the queue; if the worker dies first, `relay_pending` hands them over later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.database import db
+from app.platform import outbox
+from app.platform.models import OutboxEvent
+from jobs.events import HANDLERS
+from jobs.runtime import with_app_context
+
+log = logging.getLogger("marketplace.events")
+
+
+class DeliveryFailed(RuntimeError):
+    """Some events of a batch were not delivered (their handlers raised); RQ retries the job."""
+
+
+@with_app_context
+def deliver_events(event_ids: list[int]) -> int:
+    """Deliver a batch of events and the events they cause; returns how many were delivered.
+
+    A failing event does not hold up the rest of the batch: it is counted, logged and kept for
+    the job's retry (which skips what was delivered), then raised as DeliveryFailed.
+    """
+    session = db.session
+    delivered: list[int] = []
+    failed: list[int] = []
+    with outbox.kept_for_caller(session) as caused:
+        todo = sorted(event_ids)
+        while todo:
+            for event_id in todo:
+                try:
+                    if _deliver(session, event_id):
+                        delivered.append(event_id)
+                except Exception:
+                    failed.append(event_id)
+            todo = sorted(caused)
+            caused.clear()
+    outbox.release([event_id for event_id in event_ids if event_id not in failed])
+    if failed:
+        raise DeliveryFailed(f"outbox events {failed} failed; see their last_error")
+    return len(delivered)
+
+
+@with_app_context
+def deliver(event_id: int) -> bool:
+    """Run every handler of one outbox event that has not run yet, then mark it delivered."""
+    return _deliver(db.session, event_id)
+
+
+def _deliver(session, event_id: int) -> bool:
+    row = session.execute(
+        sa.select(OutboxEvent.name, OutboxEvent.payload).where(
+            OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        session.commit()
+        return False
+    name, payload = row
+    handlers = HANDLERS.get(name, ())
+    for number, handler in enumerate(handlers, start=1):
+        _run_once(session, event_id, handler, dict(payload), last=number == len(handlers))
+    if not handlers:
+        outbox.mark_delivered(session, event_id)
+        session.commit()
+    return True
+
+
+def _run_once(session, event_id: int, handler: Callable, payload: dict, last: bool) -> None:
+    handler_name = f"{handler.__module__}.{handler.__name__}"
+    try:
+        if outbox.claim(session, event_id, handler_name):
+            handler(session, payload)
+        if last:
+            outbox.mark_delivered(session, event_id)
+        session.commit()
+    except Exception as error:
+        session.rollback()
+        outbox.mark_failed(session, event_id, f"{handler_name}: {error!r}")
+        session.commit()
+        log.exception("handler %s failed on event %s", handler_name, event_id)
+        raise
+
+
+@with_app_context
+def relay_pending() -> int:
+    """Scheduled: hand over again the events no job holds (queue was down, worker died)."""
+    handed = outbox.relay_pending(db.session, older_than=timedelta(seconds=30))
+    db.session.commit()
+    return handed
