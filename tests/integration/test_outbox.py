@@ -4,10 +4,29 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
+from rq import Queue
+from rq.job import JobStatus
 
+from app.extensions import redis_client
 from app.platform import outbox
+from app.platform.jobs import DEFAULT_QUEUE
 from app.platform.models import OutboxEvent, ProcessedEvent
+
+
+@pytest.fixture()
+def rq_queue(app, database, monkeypatch) -> Queue:
+    """Jobs go to the RQ queue, where no worker takes them, instead of running in-process (the
+    embedded run keeps its fakeredis client and names it as REDIS_URL)."""
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", app.config["REDIS_URL"] or "embedded")
+    return Queue(DEFAULT_QUEUE, connection=redis_client(app))
+
+
+def queued_batches(queue: Queue) -> list[list[int]]:
+    """The event ids of each deliver job in the queue, oldest job first."""
+    return [job.args[0] for job in queue.get_jobs() if job.func_name == outbox.DELIVER_JOB]
 
 
 def test_events_are_relayed_only_after_commit(database, handed):
@@ -68,3 +87,36 @@ def test_delivered_and_failed_events_are_recorded(database, handed):
     database.commit()
     assert database.get(OutboxEvent, event.id, populate_existing=True).delivered_at is not None
     assert outbox.pending_event_ids(database, timedelta(seconds=-1)) == []
+
+
+def committed_event(database) -> OutboxEvent:
+    """An event recorded and committed in a transaction of its own."""
+    event = outbox.record_event(database, "Something", {})
+    database.commit()
+    return event
+
+
+def test_the_events_of_one_transaction_go_to_one_job(database, rq_queue):
+    recorded = [outbox.record_event(database, "Something", {"n": n}) for n in range(3)]
+    database.commit()
+    assert queued_batches(rq_queue) == [[event.id for event in recorded]]
+
+
+def test_the_relay_leaves_events_whose_job_is_queued_alone(database, rq_queue):
+    event = outbox.record_event(database, "Something", {})
+    database.commit()
+
+    assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 0
+    assert queued_batches(rq_queue) == [[event.id]]
+
+
+def test_the_relay_hands_over_events_whose_job_is_gone(database, rq_queue):
+    lost, failed, waiting = (committed_event(database) for _ in range(3))
+    jobs = {job.args[0][0]: job for job in rq_queue.get_jobs()}
+    jobs[lost.id].delete()
+    rq_queue.remove(jobs[failed.id])
+    jobs[failed.id].set_status(JobStatus.FAILED)
+
+    assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 2
+    assert queued_batches(rq_queue) == [[waiting.id], [lost.id, failed.id]]
+    assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 0
