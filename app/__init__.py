@@ -55,7 +55,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """Mount one blueprint per bounded context."""
+    """Mount one blueprint per bounded context (integer URL parts bounded to database ids)."""
     from app.accounts.views import bp as accounts
     from app.cart.views import bp as cart
     from app.catalog.views import bp as catalog
@@ -63,9 +63,11 @@ def register_blueprints(app: Flask) -> None:
     from app.media.views import bp as media
     from app.orders.views import bp as orders
     from app.payments.views import bp as payments
+    from app.platform.security import bound_url_integers
     from app.platform.views import bp as platform
     from app.search.views import bp as search
 
+    bound_url_integers(app)
     for blueprint in (platform, catalog, search, accounts, media, cart, payments, checkout, orders):
         app.register_blueprint(blueprint)
 

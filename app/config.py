@@ -57,11 +57,35 @@ def engine_options(url: str) -> dict:
     return options
 
 
+DEVELOPMENT_SITE_URL = "http://127.0.0.1:5000"
+LOCAL_HOSTS = "127.0.0.1,localhost"
+MEBIBYTE = 1024 * 1024
+
+
+def site_url(environ: dict[str, str]) -> str:
+    """The public base URL every absolute link is built on; required in production."""
+    url = environ.get("SITE_URL", "").rstrip("/")
+    if url:
+        return url
+    if is_production(environ):
+        raise ConfigurationError("SITE_URL must be set when APP_ENV=production (links in emails).")
+    return DEVELOPMENT_SITE_URL
+
+
 def trusted_hosts(environ: dict[str, str]) -> list[str]:
-    """Host names the app answers to: SITE_URL's, plus any in TRUSTED_HOSTS (comma-separated)."""
-    hosts = [urlsplit(environ.get("SITE_URL", "")).hostname or ""]
-    hosts += [host.strip() for host in environ.get("TRUSTED_HOSTS", "").split(",")]
-    return [host for host in hosts if host]
+    """Host names the app answers to, in every mode: SITE_URL's, plus TRUSTED_HOSTS
+    (comma-separated; by default 127.0.0.1 and localhost)."""
+    hosts = [urlsplit(site_url(environ)).hostname or ""]
+    hosts += [host.strip() for host in environ.get("TRUSTED_HOSTS", LOCAL_HOSTS).split(",")]
+    return list(dict.fromkeys(host for host in hosts if host))
+
+
+def trusted_proxies(environ: dict[str, str]) -> int:
+    """How many reverse proxies in front of the app set X-Forwarded-For (0: trust none)."""
+    value = environ.get("TRUSTED_PROXIES", "0")
+    if not value.isdigit():
+        raise ConfigurationError(f"TRUSTED_PROXIES must be a whole number, not {value!r}.")
+    return int(value)
 
 
 def load_settings(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
@@ -70,8 +94,6 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
     env = dict(os.environ if environ is None else environ)
     instance_path.mkdir(parents=True, exist_ok=True)
     production = is_production(env)
-    if production and not env.get("SITE_URL"):
-        raise ConfigurationError("SITE_URL must be set when APP_ENV=production (links in emails).")
     return {
         "PRODUCTION": production,
         "SECRET_KEY": secret_key(env, instance_path),
@@ -81,8 +103,11 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "SERVER_NAME": env.get("SERVER_NAME") or None,
         "PREFERRED_URL_SCHEME": env.get("PREFERRED_URL_SCHEME", "https" if production else "http"),
         "SITE_NAME": env.get("SITE_NAME", "Marketplace"),
-        "SITE_URL": env.get("SITE_URL", "").rstrip("/"),
-        "TRUSTED_HOSTS": trusted_hosts(env) if production else None,
+        "SITE_URL": site_url(env),
+        "TRUSTED_HOSTS": trusted_hosts(env),
+        "TRUSTED_PROXIES": trusted_proxies(env),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(MEBIBYTE))),
+        "MAX_FORM_MEMORY_SIZE": int(env.get("MAX_FORM_MEMORY_SIZE", str(64 * 1024))),
         "DEFAULT_CURRENCY": env.get("DEFAULT_CURRENCY", "USD"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY", ""),
         "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET", ""),
@@ -108,11 +133,15 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "MAIL_SENDER": env.get("MAIL_SENDER", "file"),
         "MAIL_FROM": env.get("MAIL_FROM", "Marketplace <no-reply@marketplace.test>"),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
+        "MAIL_LEASE_SECONDS": int(env.get("MAIL_LEASE_SECONDS", "120")),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", "8")),
+        "MAIL_RETRY_SECONDS": int(env.get("MAIL_RETRY_SECONDS", "30")),
         "SENDGRID_API_KEY": env.get("SENDGRID_API_KEY", ""),
         "SENDGRID_HOST": env.get("SENDGRID_HOST", "https://api.sendgrid.com"),
         "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
         "PASSWORD_RESET_MAX_AGE": int(env.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "REGISTRATION_MAX_AGE": int(env.get("REGISTRATION_MAX_AGE", "86400")),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         "RATELIMIT_DEFAULT": env.get("RATELIMIT_DEFAULT", "600 per minute"),
         "SESSION_LIFETIME_DAYS": int(env.get("SESSION_LIFETIME_DAYS", "30")),

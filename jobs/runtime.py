@@ -47,8 +47,7 @@ def with_app_context(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email, built outside any request (SITE_URL, or the dev address)."""
+    """An absolute link for an email, built outside any request on SITE_URL."""
     app = current_app._get_current_object()
-    base = app.config["SITE_URL"] or "http://127.0.0.1:5000"
-    with app.test_request_context(base_url=base):
+    with app.test_request_context(base_url=app.config["SITE_URL"]):
         return url_for(endpoint, _external=True, **values)

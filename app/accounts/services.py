@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+import redis
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,6 +36,7 @@ from app.notifications.dispatch import queue_email
 from app.notifications.messages import EmailRequest
 
 EMAIL_TAKEN = "An account with this email already exists. Log in or reset your password."
+PENDING_REGISTRATION = "registration:"
 
 
 class AccountError(Exception):
@@ -57,6 +61,11 @@ class InvalidResetToken(AccountError):
     def __init__(self, state: TokenState):
         super().__init__(f"reset token is {state}")
         self.state = state
+
+
+class InvalidRegistrationLink(AccountError):
+    """The link to finish signing up is unknown, expired, already used, or its email was taken
+    meanwhile."""
 
 
 class AddressNotFound(AccountError):
@@ -99,6 +108,125 @@ def register_user(
     except IntegrityError as error:
         session.rollback()
         raise InvalidInput({"email": [EMAIL_TAKEN]}) from error
+    return user
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A sign-up waiting for its owner to open the link emailed to the address: the account is
+    only created then, so the sign-up form never tells whether an address has an account."""
+
+    email: str
+    name: str
+    password_hash: str
+    next_path: str | None = None
+
+
+def check_registration(
+    *, email: str, password: str, name: str, next_path: str | None = None
+) -> Registration:
+    """The checked sign-up, its password hashed. No database is read, so it takes as long
+    whether or not the address has an account; raises InvalidInput listing every problem."""
+    errors: dict[str, list[str]] = {}
+    try:
+        email = normalize_email(email)
+    except InvalidEmail as error:
+        errors["email"] = [str(error)]
+    name = name.strip()
+    if not name:
+        errors["name"] = ["Enter your name."]
+    elif len(name) > NAME_MAX:
+        errors["name"] = [f"Use at most {NAME_MAX} characters."]
+    if problems := password_problems(password, email=email):
+        errors["password"] = problems
+    if errors:
+        raise InvalidInput(errors)
+    return Registration(email, name, hash_password(password), next_path)
+
+
+@dataclass(frozen=True)
+class RegistrationLinks:
+    """Where sign-up emails point: the link that finishes a sign-up (given its token), and for
+    an address that has an account already, the log-in and password-reset pages."""
+
+    confirm: Callable[[str], str]
+    login: str
+    reset: str
+
+
+def register_or_notify(
+    session: Session,
+    store: redis.Redis,
+    registration: Registration,
+    *,
+    key: str,
+    max_age_seconds: int,
+    links: RegistrationLinks,
+) -> None:
+    """Email the address a link that finishes the sign-up or, when it has an account, tell its
+    owner so (nobody else learns it). `key` names the sign-up attempt: run twice, it emails once.
+    """
+    user = session.scalar(sa.select(User).where(User.email == registration.email))
+    if user is not None:
+        email = EmailRequest(
+            template="account_exists",
+            to=user.email,
+            subject="You already have an account",
+            context={"name": user.name, "login_url": links.login, "reset_url": links.reset},
+        )
+        _send_once(session, email, key=f"account-exists:{key}")
+        return
+    token, digest = new_reset_token()
+    store.set(PENDING_REGISTRATION + digest, json.dumps(asdict(registration)), ex=max_age_seconds)
+    email = EmailRequest(
+        template="confirm_registration",
+        to=registration.email,
+        subject="Finish creating your account",
+        context={
+            "name": registration.name,
+            "confirm_url": links.confirm(token),
+            "expires_hours": max(1, max_age_seconds // 3600),
+        },
+    )
+    if not _send_once(session, email, key=f"registration:{key}"):
+        store.delete(PENDING_REGISTRATION + digest)
+
+
+def _send_once(session: Session, email: EmailRequest, *, key: str) -> bool:
+    """Queue the email and commit; False, keeping nothing, when `key` was emailed already."""
+    if queue_email(session, email, key=key) is None:
+        session.rollback()
+        return False
+    session.commit()
+    return True
+
+
+def pending_registration(store: redis.Redis, token: str) -> Registration:
+    """The sign-up a link's token finishes; InvalidRegistrationLink when there is none."""
+    stored = store.get(PENDING_REGISTRATION + token_digest(token))
+    if stored is None:
+        raise InvalidRegistrationLink()
+    return Registration(**json.loads(stored))
+
+
+def confirm_registration(session: Session, store: redis.Redis, token: str) -> User:
+    """Create the account of a pending sign-up; its link works once."""
+    stored = store.getdel(PENDING_REGISTRATION + token_digest(token))
+    if stored is None:
+        raise InvalidRegistrationLink()
+    registration = Registration(**json.loads(stored))
+    user = User(
+        email=registration.email,
+        name=registration.name,
+        password_hash=registration.password_hash,
+        role=Role.CUSTOMER,
+    )
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise InvalidRegistrationLink() from error
     return user
 
 
@@ -180,10 +308,12 @@ def request_password_reset(
     email: str,
     max_age_seconds: int,
     reset_url: Callable[[str], str],
+    key: str,
 ) -> None:
-    """If an active account has this email, store a reset token and email its link in a job.
-
-    Returns nothing either way, so callers cannot reveal whether the account exists.
+    """If an active account has this email, store a reset token and queue the email with its
+    link in the same commit. Run it in a job: the request that asks then takes as long whether
+    or not the account exists. `key` names that request: run twice, it keeps one token and
+    sends one email.
     """
     user = find_user(session, email)
     if user is None or not user.active:
@@ -196,19 +326,17 @@ def request_password_reset(
             expires_at=utcnow() + timedelta(seconds=max_age_seconds),
         )
     )
-    session.commit()
-    queue_email(
-        EmailRequest(
-            template="password_reset",
-            to=user.email,
-            subject="Reset your password",
-            context={
-                "name": user.name,
-                "reset_url": reset_url(token),
-                "expires_minutes": max(1, max_age_seconds // 60),
-            },
-        )
+    email = EmailRequest(
+        template="password_reset",
+        to=user.email,
+        subject="Reset your password",
+        context={
+            "name": user.name,
+            "reset_url": reset_url(token),
+            "expires_minutes": max(1, max_age_seconds // 60),
+        },
     )
+    _send_once(session, email, key=f"password-reset:{key}")
 
 
 def _usable_reset_token(session: Session, token: str, now: datetime) -> PasswordResetToken:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import asdict
+
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,10 +17,11 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from app.accounts import services
+from app.accounts import services, throttling
 from app.accounts.countries import COUNTRIES
 from app.accounts.forms import (
     AddressForm,
@@ -30,9 +35,9 @@ from app.accounts.forms import (
 from app.accounts.models import User
 from app.accounts.rules import EMAIL_MAX, TokenState, safe_next_path
 from app.database import db
-from app.extensions import limiter, login_manager
+from app.extensions import limiter, login_manager, redis_client
 from app.platform.errors import render_error
-from app.platform.templating import absolute_url
+from app.platform.jobs import enqueue
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 
@@ -69,9 +74,14 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def account_key(email: str) -> str:
+    """One account's key for counting, however its email is typed."""
+    return "account:" + email.strip().lower()[:EMAIL_MAX]
+
+
 def submitted_email() -> str:
-    """Rate-limit key for one account: the email the form names, however it is typed."""
-    return "account:" + request.form.get("email", "").strip().lower()[:EMAIL_MAX]
+    """Rate-limit key for one account: the email the form names."""
+    return account_key(request.form.get("email", ""))
 
 
 def no_submitted_email() -> bool:
@@ -79,8 +89,14 @@ def no_submitted_email() -> bool:
     return not request.form.get("email", "").strip()
 
 
+def per_address_rate_limit(view):
+    """LOGIN_RATE_LIMIT on a form's POSTs from one address."""
+    return limiter.limit(login_rate_limit, methods=["POST"])(view)
+
+
 def sign_in_rate_limits(view):
-    """LOGIN_RATE_LIMIT on a sign-in style form's POSTs, per IP and per account it names."""
+    """LOGIN_RATE_LIMIT on an emailing form's POSTs, per IP and per account it names (which also
+    caps the emails one address can be sent)."""
     per_account = limiter.limit(
         login_rate_limit,
         key_func=submitted_email,
@@ -123,20 +139,26 @@ def next_path() -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@sign_in_rate_limits
+@per_address_rate_limit
 def login():
-    """Sign in, then go back to the page that asked for it."""
+    """Sign in, then go back to the page that asked for it; failures are throttled per account
+    only for the addresses they came from (see app.accounts.throttling)."""
     if current_user.is_authenticated:
         return redirect(next_path() or url_for("accounts.profile"))
     form = LoginForm()
     if form.validate_on_submit():
+        account, address = account_key(form.email.data), get_remote_address()
+        if wait := throttling.seconds_to_wait(account, address):
+            abort(429, retry_after=wait)
         try:
             user = services.authenticate(
                 db.session, email=form.email.data, password=form.password.data
             )
         except services.InvalidCredentials:
+            throttling.record_failure(account, address)
             form.form_errors.append(LOGIN_FAILED)
         else:
+            throttling.forget_failures(account, address)
             sign_in(user)
             flash("You are logged in.", "success")
             return redirect(next_path() or url_for("accounts.profile"), 303)
@@ -144,26 +166,53 @@ def login():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@sign_in_rate_limits
 def register():
-    """Create a customer account and sign in."""
+    """Sign up: the same answer whether or not the address has an account. A job emails the
+    address a link that creates the account, or tells its owner they have one."""
     if current_user.is_authenticated:
         return redirect(url_for("accounts.profile"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(
-                db.session,
+            registration = services.check_registration(
                 email=form.email.data,
                 password=form.password.data,
                 name=form.name.data,
+                next_path=next_path(),
             )
         except services.InvalidInput as error:
             show_errors(form, error.errors)
         else:
-            sign_in(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect(next_path() or url_for("accounts.profile"), 303)
+            enqueue("jobs.accounts.register_or_notify", asdict(registration), uuid.uuid4().hex)
+            return redirect(url_for("accounts.registration_sent"), 303)
     return page("accounts/register.html", form.is_submitted(), form=form, next=next_path())
+
+
+@bp.get("/register/sent")
+def registration_sent():
+    """After signing up: look in your inbox."""
+    hours = max(1, current_app.config["REGISTRATION_MAX_AGE"] // 3600)
+    return render_template("accounts/registration_sent.html", hours=hours)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """The emailed link: a button creates the account and signs in (a GET changes nothing, so
+    a mail scanner that opens links creates no account)."""
+    store = redis_client(current_app)
+    form = FlaskForm()
+    try:
+        registration = services.pending_registration(store, token)
+        if form.validate_on_submit():
+            sign_in(services.confirm_registration(db.session, store, token))
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(registration.next_path or url_for("accounts.profile"), 303)
+    except services.InvalidRegistrationLink:
+        return render_template("accounts/confirm_registration.html", problem=True), 404
+    return render_template(
+        "accounts/confirm_registration.html", registration=registration, form=form
+    )
 
 
 @bp.post("/logout")
@@ -178,16 +227,12 @@ def logout():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @sign_in_rate_limits
 def forgot_password():
-    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    """Ask for a reset link; the answer is the same, and as quick, whether or not the account
+    exists: a job does the work."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
-        services.request_password_reset(
-            db.session,
-            email=form.email.data,
-            max_age_seconds=max_age,
-            reset_url=lambda token: absolute_url("accounts.reset_password", token=token),
-        )
+        enqueue("jobs.accounts.send_password_reset", form.email.data, uuid.uuid4().hex)
         flash(
             "If an account uses that email, we have sent it a link to choose a new password. "
             f"The link works for {max(1, max_age // 60)} minutes.",

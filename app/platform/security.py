@@ -7,10 +7,15 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import csrf
 
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+SERVER_HEADER = "marketplace"
+LARGEST_ID = 2**31 - 1
+FORM_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
@@ -59,13 +64,55 @@ def add_hsts(response: Response) -> Response:
     return response
 
 
+def name_no_software(response: Response) -> Response:
+    """A `Server` header that names no software or version (see the README on gunicorn's own)."""
+    response.headers["Server"] = SERVER_HEADER
+    return response
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` that matches only ids a PostgreSQL integer column holds: a larger number in a
+    URL is a 404, never an "integer out of range" error from the database."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=LARGEST_ID, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def bound_url_integers(app: Flask) -> None:
+    """Install the bounded `int` converter; call it before any route is registered."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
+def has_nul(values) -> bool:
+    """Whether any of the strings holds a NUL character (no database column can store one)."""
+    return any("\x00" in value for value in values)
+
+
+def refuse_nul_bytes() -> None:
+    """A 400 for a NUL byte anywhere in the path, the query string or a form value."""
+    form_values = request.form.values() if request.mimetype in FORM_TYPES else ()
+    if has_nul([request.path]) or has_nul(request.args.values()) or has_nul(form_values):
+        abort(400, description="The request contains a character we cannot accept.")
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client address (and scheme) from the
+    X-Forwarded-For (and -Proto) entry the nearest trusted proxy added; with 0 they are ignored."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
 def init_app(app: Flask) -> None:
     """Install the header hooks; with Stripe, "Place order" may redirect to its hosted page."""
     targets = (STRIPE_CHECKOUT_ORIGIN,) if app.config.get("STRIPE_SECRET_KEY") else ()
     policy = content_security_policy(targets)
     app.after_request(lambda response: add_security_headers(response, policy))
+    app.after_request(name_no_software)
     if app.config["PRODUCTION"]:
         app.after_request(add_hsts)
+    app.before_request(refuse_nul_bytes)
+    trust_proxies(app)
 
 
 def same_origin(origin: str | None, referer: str | None, host_url: str) -> bool:

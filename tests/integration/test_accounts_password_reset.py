@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from app.accounts import services
 from app.accounts.models import PasswordResetToken, User
 from app.accounts.rules import token_digest
-from app.database import utcnow
+from app.database import db, utcnow
+from tests.support.queries import count_queries
 
 PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a brand new secret"
@@ -31,10 +32,14 @@ def ask_for_reset(client, address="ann@example.com"):
 
 
 def reset_link(outbox: Path) -> tuple[str, email.message.EmailMessage]:
+    return reset_link_on(outbox, "http://localhost")
+
+
+def reset_link_on(outbox: Path, site: str) -> tuple[str, email.message.EmailMessage]:
     (eml,) = outbox.glob("*.eml")
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     text = message.get_body(("plain",)).get_content()
-    url = re.search(r"http://localhost(/account/password/reset/[\w-]+)", text).group(1)
+    url = re.search(re.escape(site) + r"(/account/password/reset/[\w-]+)", text).group(1)
     return url, message
 
 
@@ -85,6 +90,35 @@ def test_the_email_is_sent_by_a_job_after_the_response(client, ann, outbox):
     assert list(outbox.glob("*.eml")) == []
     response.close()
     assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_the_request_does_the_same_work_whether_or_not_the_account_exists(client, ann, outbox):
+    with count_queries(db.engine) as known:
+        for_ann = client.post("/account/password/forgot", data={"email": "ann@example.com"})
+    with count_queries(db.engine) as unknown:
+        for_nobody = client.post("/account/password/forgot", data={"email": "nobody@example.com"})
+    for_ann.close()
+    for_nobody.close()
+
+    assert known.statements == unknown.statements == []
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_the_link_is_on_the_site_url_whatever_the_host_header(
+    app, client, ann, outbox, monkeypatch
+):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["localhost", "shop.example", "evil.example"])
+    monkeypatch.setitem(app.config, "SITE_URL", "https://shop.example")
+
+    client.post(
+        "/account/password/forgot",
+        data={"email": "ann@example.com"},
+        headers={"Host": "evil.example"},
+        buffered=True,
+    )
+
+    _, message = reset_link_on(outbox, "https://shop.example")
+    assert "evil.example" not in message.as_string()
 
 
 def test_a_used_link_cannot_be_used_again(client, ann, outbox):

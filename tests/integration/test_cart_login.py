@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 
 import pytest
@@ -100,17 +102,20 @@ def test_login_without_a_guest_cart_leaves_the_users_cart_alone(app, client, dat
     assert quantities(client) == {"Mug": "3"}
 
 
-def test_registering_keeps_the_guest_cart(client, database, mug):
+def test_registering_keeps_the_guest_cart(client, database, mug, outbox):
     add(client, mug.variants[0].id, "2")
-
-    response = client.post(
+    client.post(
         "/account/register",
-        data={
-            "name": "Bo",
-            "email": "bo@example.com",
-            "password": PASSWORD,
-        },
+        data={"name": "Bo", "email": "bo@example.com", "password": PASSWORD},
+        buffered=True,
     )
+    (eml,) = outbox.glob("*.eml")
+    text = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default).get_body(
+        ("plain",)
+    )
+    link = re.search(r"http://localhost(/account/register/confirm/[\w-]+)", text.get_content())
+
+    response = client.post(link.group(1))
 
     assert response.status_code == 303, response.get_data(as_text=True)
     assert client.get_cookie("cart") is None
