@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -89,6 +90,33 @@ def read_without_transaction(session: Session) -> None:
     session.connection(execution_options=READ_ONLY)
 
 
+def replace_connections_the_server_closed(engine: sa.Engine) -> None:
+    """Before the pool hands out a PostgreSQL connection, replace it if the server has hung up.
+
+    A restart of PostgreSQL (or an administrator ending sessions) closes the server's end of
+    every pooled connection; the first statement on each would fail and its request answer 500.
+    An idle connection has nothing to read, so a readable socket means the server said goodbye
+    (or, harmlessly, something unasked for): the pool opens a fresh connection instead. This is
+    a poll of the socket, a microsecond, where `pool_pre_ping` costs a round trip to the server
+    on every checkout. A server that vanished without closing (a dead host) is not seen here;
+    `pool_recycle` bounds how long such connections are kept.
+    """
+
+    @sa.event.listens_for(engine, "checkout")
+    def _replace_if_closed(dbapi_connection, _record, _proxy) -> None:
+        if server_hung_up(dbapi_connection):
+            raise sa.exc.DisconnectionError("the server closed this pooled connection")
+
+
+def server_hung_up(dbapi_connection) -> bool:
+    """Whether an idle psycopg connection is closed or has bytes waiting to be read."""
+    if dbapi_connection.closed:
+        return True
+    poller = select.poll()
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def note_writes(engine: sa.Engine) -> None:
     """Mark a connection's transaction as written to by any statement that is not a SELECT,
     and refuse such statements on a connection in read-only mode.
@@ -107,7 +135,8 @@ def note_writes(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "commit")
     @sa.event.listens_for(engine, "rollback")
     def _clear(connection) -> None:
-        connection.info.pop("wrote", None)
+        if not connection.invalidated:  # a lost connection keeps no info (and would raise)
+            connection.info.pop("wrote", None)
 
 
 def end_reads_with_commit(exc: BaseException | None) -> None:
@@ -118,7 +147,7 @@ def end_reads_with_commit(exc: BaseException | None) -> None:
     so pages ended by a rollback are planned afresh on every request. Any write, a pending
     ORM change, an error or a failed transaction keeps the usual rollback (Flask-SQLAlchemy's
     teardown, which runs after this one). A session reading outside a transaction (see
-    `read_without_transaction`), or one that could not reach the database, has nothing to end.
+    `read_without_transaction`), or one whose connection failed or was lost, has nothing to end.
     """
     session = db.session()
     if exc is not None or not session.in_transaction() or has_changes(session):
@@ -129,7 +158,7 @@ def end_reads_with_commit(exc: BaseException | None) -> None:
         return  # the database could not be reached: there is nothing to end
     if connection.get_execution_options().get("read_only"):
         return
-    if connection.info.get("wrote") or not healthy(connection):
+    if connection.invalidated or connection.info.get("wrote") or not healthy(connection):
         return
     try:
         session.commit()

@@ -13,7 +13,13 @@ from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 
-from app.database import db, end_reads_with_commit, note_writes, use_real_sqlite_transactions
+from app.database import (
+    db,
+    end_reads_with_commit,
+    note_writes,
+    replace_connections_the_server_closed,
+    use_real_sqlite_transactions,
+)
 
 migrate = Migrate()
 login_manager = LoginManager()
@@ -38,6 +44,8 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             use_real_sqlite_transactions(db.engine)
+        else:
+            replace_connections_the_server_closed(db.engine)
         note_writes(db.engine)
     app.teardown_appcontext(end_reads_with_commit)
     migrate.init_app(
