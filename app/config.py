@@ -48,8 +48,9 @@ def database_url(environ: dict[str, str], instance_path: Path) -> str:
 
 
 def engine_options(url: str) -> dict:
-    """Pooled connections recycled every 5 minutes (a stale one fails a single request, where a
-    pre-ping would cost a round trip on every request); on PostgreSQL no JIT (it adds about a
+    """Pooled connections recycled every 5 minutes; no pre-ping (a round trip on every request):
+    connections the server closed are replaced at checkout by
+    `app.database.replace_connections_the_server_closed`. On PostgreSQL no JIT (it adds about a
     second to large search statements)."""
     options: dict = {"pool_recycle": 300}
     if url.startswith("postgresql"):
