@@ -48,10 +48,8 @@ def enqueue(
     app = current_app._get_current_object()
     if uses_queue(app):
         rq_queue = Queue(queue, connection=redis_client(app))
-        intervals = list(RETRY_INTERVALS[:retries])
-        return rq_queue.enqueue(
-            func, *args, job_id=job_id, retry=Retry(max=retries, interval=intervals)
-        )
+        retry = Retry(max=retries, interval=list(RETRY_INTERVALS[:retries])) if retries else None
+        return rq_queue.enqueue(func, *args, job_id=job_id, retry=retry)
     if has_request_context():
         g.setdefault("pending_jobs", []).append((resolve(func), args))
         return None
