@@ -105,14 +105,15 @@ COUNTRY_CHOICES = [
 
 
 class AddressForm(FlaskForm):
-    """An address-book entry."""
+    """An address-book entry; what each country needs (a state, a postal code of its shape) is
+    checked by the services, and the template offers the country's regions to choose from."""
 
     full_name = bounded("full_name", "Full name", "Enter the full name.")
     line1 = bounded("line1", "Address line 1", "Enter the street address.")
     line2 = bounded("line2", "Address line 2 (optional)")
-    city = bounded("city", "Town or city", "Enter the town or city.")
-    region = bounded("region", "State, county or region (optional)")
-    postal_code = bounded("postal_code", "Postal code", "Enter the postal code.")
+    city = bounded("city", "Town or city")
+    region = bounded("region", "State, province or region")
+    postal_code = bounded("postal_code", "Postal code")
     country = SelectField(
         "Country", choices=COUNTRY_CHOICES, validators=[DataRequired("Choose a country.")]
     )

@@ -1,4 +1,5 @@
-"""Account rules that need no database: emails, password policy, reset tokens, safe redirects."""
+"""Account rules that need no database: emails, password policy, reset tokens, safe redirects,
+the fields of an address (each country's needs are in app.accounts.addresses)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-
-from app.accounts.countries import COUNTRIES
 
 EMAIL_MAX = 254
 NAME_MAX = 120
@@ -163,21 +162,5 @@ ADDRESS_LIMITS = {
 ADDRESS_REQUIRED = {
     "full_name": "Enter the full name.",
     "line1": "Enter the street address.",
-    "city": "Enter the town or city.",
-    "postal_code": "Enter the postal code.",
     "country": "Choose a country.",
 }
-
-
-def address_problems(fields: AddressFields) -> dict[str, list[str]]:
-    """Every problem of a cleaned address, by field; empty when it can be saved."""
-    problems: dict[str, list[str]] = {}
-    for name, limit in ADDRESS_LIMITS.items():
-        value = getattr(fields, name)
-        if not value and name in ADDRESS_REQUIRED:
-            problems[name] = [ADDRESS_REQUIRED[name]]
-        elif len(value) > limit:
-            problems[name] = [f"Use at most {limit} characters."]
-    if "country" not in problems and fields.country not in COUNTRIES:
-        problems["country"] = ["Choose a country from the list."]
-    return problems

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts.addresses import InvalidAddress, normalized_address
 from app.accounts.models import Address, PasswordResetToken, Role, User
 from app.accounts.passwords import (
     hash_password,
@@ -24,7 +25,6 @@ from app.accounts.rules import (
     AddressFields,
     InvalidEmail,
     TokenState,
-    address_problems,
     new_reset_token,
     normalize_email,
     password_problems,
@@ -401,10 +401,10 @@ def get_address(session: Session, user_id: int, address_id: int) -> Address:
 
 
 def _validated(fields: AddressFields) -> AddressFields:
-    cleaned = fields.cleaned()
-    if problems := address_problems(cleaned):
-        raise InvalidInput(problems)
-    return cleaned
+    try:
+        return normalized_address(fields)
+    except InvalidAddress as error:
+        raise InvalidInput(error.problems) from error
 
 
 def _assign(address: Address, fields: AddressFields) -> None:

@@ -22,7 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from app.accounts import services, throttling
-from app.accounts.countries import COUNTRIES
+from app.accounts.addresses import address_lines, region_field
 from app.accounts.forms import (
     AddressForm,
     ChangePasswordForm,
@@ -33,13 +33,15 @@ from app.accounts.forms import (
     ResetPasswordForm,
 )
 from app.accounts.models import User
-from app.accounts.rules import EMAIL_MAX, TokenState, safe_next_path
+from app.accounts.rules import ADDRESS_LIMITS, EMAIL_MAX, TokenState, safe_next_path
 from app.database import db
 from app.extensions import limiter, login_manager, redis_client
 from app.platform.errors import render_error
 from app.platform.jobs import enqueue
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
+bp.add_app_template_filter(address_lines)
+bp.add_app_template_global(region_field)
 
 INVALID_SUBMISSION = 422
 LOGIN_FAILED = "That email and password do not match an account. Check them and try again."
@@ -326,8 +328,18 @@ def addresses():
     return render_template(
         "accounts/addresses.html",
         addresses=services.list_addresses(db.session, current_user.id),
-        countries=COUNTRIES,
     )
+
+
+@bp.get("/addresses/region")
+def region_input():
+    """The region field for the chosen country: htmx swaps it in when the country changes (the
+    checkout asks with section=shipping). Guests at the checkout use it too."""
+    country = request.args.get("country", "")
+    region = request.args.get("region", "")[: ADDRESS_LIMITS["region"]]
+    form = AddressForm(meta={"csrf": False}, data={"country": country, "region": region})
+    section = "shipping" if request.args.get("section") == "shipping" else ""
+    return render_template("accounts/region_field.html", form=form, section=section)
 
 
 @bp.route("/addresses/new", methods=["GET", "POST"])

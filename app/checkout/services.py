@@ -10,14 +10,15 @@ import hashlib
 import json
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
-from app.accounts.rules import AddressFields, address_problems
+from app.accounts.addresses import InvalidAddress, normalized_address
+from app.accounts.rules import AddressFields
 from app.cart.services import CartView, MerchantGroup
 from app.checkout.models import Promotion, PromotionRedemption
 from app.checkout.rules import CheckoutState, TaxRate, discount_amount, load_tax_table
@@ -95,24 +96,27 @@ class CheckoutSummary:
         return hashlib.sha256(json.dumps(basis).encode()).hexdigest()[:32]
 
 
-def contact_problems(email: str, fields: AddressFields) -> dict[str, list[str]]:
-    """Every problem with the contact email and shipping address, by field."""
-    problems = address_problems(fields)
+def email_problems(email: str) -> dict[str, list[str]]:
+    """What is wrong with the contact email, by field (none when it is usable)."""
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        problems["email"] = ["Enter an email address like name@example.com."]
-    return problems
+        return {"email": ["Enter an email address like name@example.com."]}
+    return {}
 
 
 def set_contact(state: CheckoutState, email: str, fields: AddressFields) -> CheckoutState:
-    """Record a valid contact and address; shipping must then be chosen again if it moved."""
-    cleaned = fields.cleaned()
-    problems = contact_problems(email.strip(), cleaned)
+    """Record a valid contact and an address normalised for its country; shipping must then be
+    chosen again if it moved."""
+    problems = email_problems(email.strip())
+    try:
+        address = normalized_address(fields)
+    except InvalidAddress as error:
+        raise InvalidContact({**error.problems, **problems}) from error
     if problems:
         raise InvalidContact(problems)
     state.email = email.strip().lower()
-    state.address = {name: getattr(cleaned, name) for name in cleaned.__dataclass_fields__}
+    state.address = asdict(address)
     return state
 
 

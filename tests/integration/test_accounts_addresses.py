@@ -16,6 +16,7 @@ HOME = {
     "full_name": "Ann Lee",
     "line1": "1 Main Street",
     "city": "Springfield",
+    "region": "NY",
     "postal_code": "12345",
     "country": "US",
 }
@@ -120,6 +121,11 @@ def test_deleting_the_default_passes_it_on(signed_in, database, ann):
         ({"postal_code": "1" * 21}, "postal_code", "Use at most 20 characters."),
         ({"country": ""}, "country", "Choose a country."),
         ({"country": "XX"}, "country", "Not a valid choice"),
+        ({"postal_code": "ABC"}, "postal_code", "Enter a valid ZIP code for New York, like"),
+        ({"postal_code": "90210"}, "postal_code", "Enter a valid ZIP code for New York, like"),
+        ({"region": ""}, "region", "Choose the state."),
+        ({"region": "Narnia"}, "region", "Choose a state from the list."),
+        ({"country": "GB", "postal_code": "ABC"}, "postal_code", "Enter a valid postal code"),
         ({"phone": "5" * 41}, "phone", "Use at most 40 characters."),
     ],
 )
@@ -170,3 +176,69 @@ def test_address_pages_need_a_login(client, path):
     response = client.get(path)
 
     assert response.status_code == 302 and response.headers["Location"].startswith("/account/login")
+
+
+@pytest.mark.parametrize(
+    ("changes", "stored"),
+    [
+        ({"region": "ny"}, ("NY", "12345")),
+        ({"region": "New York", "postal_code": "12345-6789"}, ("NY", "12345-6789")),
+        ({"country": "GB", "region": "Kent", "postal_code": "ct1  2ee"}, ("", "CT1 2EE")),
+        ({"country": "JP", "region": "Tokyo", "postal_code": "150-0002"}, ("東京都", "150-0002")),
+    ],
+)
+def test_region_and_postal_code_are_stored_as_the_country_writes_them(
+    signed_in, database, changes, stored
+):
+    response = signed_in.post("/account/addresses/new", data={**HOME, **changes})
+
+    assert response.status_code == 303
+    address = database.scalar(sa.select(Address))
+    assert (address.region, address.postal_code) == stored
+
+
+def test_the_address_book_writes_each_address_as_its_country_does(signed_in, database, ann):
+    add(database, ann, line2="Apt 4")
+    add(
+        database,
+        ann,
+        full_name="Max Muster",
+        line1="Hauptstr. 1",
+        city="Berlin",
+        region="",
+        postal_code="10115",
+        country="DE",
+    )
+
+    html = signed_in.get("/account/addresses").get_data(as_text=True)
+
+    assert "Ann Lee<br>1 Main Street<br>Apt 4<br>Springfield, NY 12345<br>United States" in html
+    assert "Max Muster<br>Hauptstr. 1<br>10115 Berlin<br>Germany" in html
+
+
+def test_the_form_offers_the_states_of_a_us_address_and_asks_for_the_region_on_country_change(
+    signed_in, database, ann
+):
+    address = add(database, ann)
+
+    html = signed_in.get(f"/account/addresses/{address.id}").get_data(as_text=True)
+
+    assert '<select id="region" name="region" autocomplete="address-level1" required>' in html
+    assert '<option value="NY" selected>New York</option>' in html
+    assert 'data-hx-get="/account/addresses/region"' in html
+    assert 'data-hx-target="#region-field"' in html and 'data-hx-include="#region"' in html
+
+
+def test_the_region_field_follows_the_country_for_guests_too(client):
+    prefectures = client.get("/account/addresses/region?country=JP&section=shipping")
+    kent = client.get("/account/addresses/region?country=GB&region=Kent")
+    unknown = client.get("/account/addresses/region?country=XX&region=x")
+
+    html = prefectures.get_data(as_text=True)
+    assert prefectures.status_code == 200 and '<div class="field" id="region-field">' in html
+    assert '<label for="region">Prefecture</label>' in html
+    assert 'autocomplete="shipping address-level1"' in html
+    assert '<option value="東京都">Tokyo</option>' in html
+    assert 'value="Kent"' in kent.get_data(as_text=True)
+    assert "State, province or region (optional)" in kent.get_data(as_text=True)
+    assert unknown.status_code == 200 and "<select" not in unknown.get_data(as_text=True)

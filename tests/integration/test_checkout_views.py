@@ -156,15 +156,40 @@ def test_checkout_pages_are_never_cached_or_indexed_and_show_progress(client, sh
 def test_missing_and_invalid_details_are_422_with_messages_by_field(client, shop):
     add(client, shop["tee"])
 
-    response = enter_details(client, line1="", city="", country="ZZ")
+    response = enter_details(client, line1="", country="ZZ")
 
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Enter the street address." in page
-    assert "Enter the town or city." in page
     assert '<p class="field-error" id="country-error">Not a valid choice.</p>' in page
     assert 'aria-invalid="true"' in page
     assert client.get("/checkout").headers["Location"].endswith("/checkout/details")
+
+
+def test_an_address_is_checked_for_its_country_with_messages_by_field(client, shop):
+    add(client, shop["tee"])
+
+    response = enter_details(client, city="", region="", postal_code="ABC")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert '<p class="field-error" id="city-error">Enter the town or city.</p>' in page
+    assert '<p class="field-error" id="region-error">Choose the state.</p>' in page
+    assert (
+        '<p class="field-error" id="postal_code-error">'
+        "Enter a valid ZIP code, like 95014 or 22162-1010.</p>"
+    ) in page
+    assert '<select id="region" name="region" autocomplete="shipping address-level1"' in page
+    assert '<option value="CA">California</option>' in page
+    assert client.get("/checkout").headers["Location"].endswith("/checkout/details")
+
+
+def test_the_state_is_kept_as_its_code_and_the_address_written_as_the_country_does(client, shop):
+    page = to_review(client, shop["tee"], region="california", postal_code="94105-1420")
+
+    assert "Ada Shopper<br>1 Market Street<br>San Francisco, CA 94105-1420<br>United States" in (
+        page.get_data(as_text=True)
+    )
 
 
 def test_a_malformed_email_is_refused(client, shop):

@@ -1,4 +1,4 @@
-"""Account rules without a database: emails, reset tokens, safe redirects, addresses."""
+"""Account rules without a database: emails, reset tokens, safe redirects."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.accounts.rules import (
-    AddressFields,
     InvalidEmail,
     TokenState,
-    address_problems,
     new_reset_token,
     normalize_email,
     safe_next_path,
@@ -88,38 +86,3 @@ def test_same_site_paths_are_safe_redirects(target):
 def test_other_targets_are_not(target):
     assert safe_next_path(target) is None
 
-
-def valid_address(**changes) -> AddressFields:
-    values = {
-        "full_name": "Ann Lee",
-        "line1": "1 Main Street",
-        "city": "Springfield",
-        "postal_code": "12345",
-        "country": "us",
-    }
-    return AddressFields(**{**values, **changes})
-
-
-def test_a_complete_address_has_no_problems_once_cleaned():
-    cleaned = valid_address(full_name="  Ann Lee ").cleaned()
-
-    assert cleaned.full_name == "Ann Lee" and cleaned.country == "US"
-    assert address_problems(cleaned) == {}
-
-
-def test_every_missing_required_field_is_reported():
-    problems = address_problems(
-        AddressFields(full_name="", line1="", city="", postal_code="", country="")
-    )
-
-    assert set(problems) == {"full_name", "line1", "city", "postal_code", "country"}
-
-
-def test_lengths_are_bounded_and_country_must_be_in_the_list():
-    problems = address_problems(valid_address(postal_code="1" * 21, line2="x" * 201, country="XX"))
-
-    assert problems == {
-        "postal_code": ["Use at most 20 characters."],
-        "line2": ["Use at most 200 characters."],
-        "country": ["Choose a country from the list."],
-    }
