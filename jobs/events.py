@@ -41,26 +41,33 @@ def apply_payment_failure(session, payload: dict) -> None:
     if orders.record_payment_failure(session, payload["order_id"], payload["message"]):
         order = orders.get_order(session, payload["order_id"])
         retry_url = external_url("checkout.start")
-        queue_email(emails.payment_failed(order, _order_url(order), payload["message"], retry_url))
+        queue_email(
+            session,
+            emails.payment_failed(order, _order_url(order), payload["message"], retry_url),
+            key=f"payment-failed:{payload['payment_id']}",
+        )
 
 
 def send_confirmation(session, payload: dict) -> None:
     """OrderPaid: the shopper's confirmation email."""
     order = orders.get_order(session, payload["order_id"])
-    queue_email(emails.confirmation(order, _order_url(order)))
+    queue_email(
+        session,
+        emails.confirmation(order, _order_url(order)),
+        key=f"order-confirmed:{order.number}",
+    )
 
 
 def notify_merchants(session, payload: dict) -> None:
     """OrderPaid: each merchant hears about its part of the order."""
     order = orders.get_order(session, payload["order_id"])
     addresses = contact_emails(session, [f.merchant_id for f in order.fulfilments])
-    portal_url = external_url("catalog.home")
     for fulfilment in order.fulfilments:
         if fulfilment.merchant_id in addresses:
             queue_email(
-                emails.merchant_new_order(
-                    order, fulfilment, addresses[fulfilment.merchant_id], portal_url
-                )
+                session,
+                emails.merchant_new_order(order, fulfilment, addresses[fulfilment.merchant_id]),
+                key=f"new-order:{order.number}:merchant:{fulfilment.merchant_id}",
             )
 
 
@@ -86,14 +93,22 @@ def refund_cancelled(session, payload: dict) -> None:
 def send_cancellation(session, payload: dict) -> None:
     """OrderCancelled: tell the shopper (and whether a refund follows)."""
     order = orders.get_order(session, payload["order_id"])
-    queue_email(emails.cancelled(order, _order_url(order), payload.get("refund_amount", 0)))
+    queue_email(
+        session,
+        emails.cancelled(order, _order_url(order), payload.get("refund_amount", 0)),
+        key=f"order-cancelled:{order.number}",
+    )
 
 
 def apply_refund(session, payload: dict) -> None:
     """PaymentRefunded: note the refund on the order and tell the shopper."""
     orders.record_refund(session, payload["order_id"], payload["amount"])
     order = orders.get_order(session, payload["order_id"])
-    queue_email(emails.refunded(order, _order_url(order), payload["amount"]))
+    queue_email(
+        session,
+        emails.refunded(order, _order_url(order), payload["amount"]),
+        key=f"refund:{payload['refund_id']}",
+    )
 
 
 def release_promotion(session, payload: dict) -> None:

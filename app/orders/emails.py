@@ -93,10 +93,9 @@ def refunded(order: Order, order_url: str, amount: int) -> EmailRequest:
     )
 
 
-def merchant_new_order(
-    order: Order, fulfilment: Fulfilment, to: str, portal_url: str
-) -> EmailRequest:
-    """To a merchant: its part of a paid order, to be shipped."""
+def merchant_new_order(order: Order, fulfilment: Fulfilment, to: str) -> EmailRequest:
+    """To a merchant: its part of a paid order, to be shipped (no link: there is no merchant
+    portal yet, so the email itself says what to ship, where, under which order number)."""
     return EmailRequest(
         template="merchant_new_order",
         to=to,
@@ -108,6 +107,5 @@ def merchant_new_order(
             "address": order.shipping_address,
             "lines": [_line(order, line) for line in fulfilment.lines],
             "subtotal": _money(order, fulfilment.subtotal_amount),
-            "portal_url": portal_url,
         },
     )
