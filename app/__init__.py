@@ -41,6 +41,7 @@ def load_models() -> None:
     import app.checkout.models
     import app.inventory.models
     import app.merchants.models
+    import app.notifications.models
     import app.orders.models
     import app.payments.models
     import app.platform.models
@@ -74,10 +75,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_platform(app: Flask) -> None:
     """Cross-cutting concerns: security headers, request ids, error pages, template helpers,
-    compressed responses."""
+    compressed responses, emails handed to their send job after commit."""
+    from app.notifications import dispatch
     from app.platform import compression, setup
 
     setup.init_app(app)
+    dispatch.install()
     compression.init_app(app)
 
 

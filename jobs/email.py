@@ -1,16 +1,66 @@
-"""Email jobs."""
+"""Email jobs: send one email of the email outbox once; hand over again the ones whose time has
+come (see app.notifications.dispatch)."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 
-from app.notifications.messages import EmailRequest, render_email
+from app.database import db
+from app.notifications import dispatch
+from app.notifications import outbox as mail
+from app.notifications.messages import render_email, stable_message_id
 from app.notifications.senders import sender_from_config
 from jobs.runtime import with_app_context
 
+log = logging.getLogger("marketplace.mail")
+
 
 @with_app_context
-def send_email(message: dict) -> None:
-    """Render the requested email (`EmailRequest.as_dict()`) and send it with MAIL_SENDER."""
-    email = render_email(EmailRequest.from_dict(message))
-    sender_from_config(current_app.config).send(email)
+def send_email(email_id: int, attempt: int) -> str:
+    """Claim attempt `attempt` at the email, send it with MAIL_SENDER and mark it sent; on
+    failure keep the error and schedule the next attempt. Returns the email's state, or "" when
+    this attempt was not the one to make (already made, or another job is on it)."""
+    session = db.session
+    config = current_app.config
+    email = mail.claim(
+        session,
+        email_id,
+        attempt,
+        lease=dispatch.lease(),
+        max_attempts=config["MAIL_MAX_ATTEMPTS"],
+    )
+    if email is None:
+        return ""
+    mine = attempt + 1
+    try:
+        message = render_email(
+            mail.as_request(email),
+            message_id=stable_message_id(email.idempotency_key, config["MAIL_FROM"]),
+            key=email.idempotency_key,
+        )
+        provider_id = sender_from_config(config).send(message)
+    except Exception as error:
+        state = mail.record_failure(
+            session,
+            email_id,
+            mine,
+            f"{error!r}",
+            max_attempts=config["MAIL_MAX_ATTEMPTS"],
+            first_delay_seconds=config["MAIL_RETRY_SECONDS"],
+        )
+        session.commit()
+        log.warning("email %s attempt %s failed (%s): %r", email_id, mine, state, error)
+        return state
+    if not mail.mark_sent(session, email_id, mine, provider_id):
+        log.warning("email %s: attempt %s sent it after a later one claimed it", email_id, mine)
+    session.commit()
+    return "sent"
+
+
+@with_app_context
+def relay_emails() -> int:
+    """Scheduled: hand over the emails whose retry is due, whose hand-over was lost, or whose
+    sender died (its lease ran out). Returns how many were handed."""
+    return dispatch.relay_due(db.session)

@@ -1,11 +1,129 @@
-"""Queue emails: they are rendered and sent by a background job, never inside the request."""
+"""Queue emails in the email outbox: a row in the caller's transaction, sent after it commits.
+
+`queue_email` adds the email to the session's transaction, so an event handler's emails commit
+with its "already processed" marker and a request's email with its change (a rollback leaves
+none). Once the transaction commits, each new email is handed to the `jobs.email.send_email` job
+under an RQ job id made of the email id and its attempt count. If the queue cannot take it
+(Redis down, or lost its jobs), the row waits and `relay_due`, run on a schedule, hands it over
+again once its lease has run out, unless that job is still queued: one attempt is never queued
+twice.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.database import utcnow
 from app.notifications.messages import EmailRequest
-from app.platform.jobs import enqueue
+from app.notifications.models import EmailState, OutboxEmail
+from app.platform.jobs import enqueue, live_jobs, uses_queue
+
+log = logging.getLogger("marketplace.mail")
+
+SEND_JOB = "jobs.email.send_email"
+PENDING_KEY = "email_outbox_pending"
+WAITING = (EmailState.PENDING, EmailState.SENDING)
 
 
-def queue_email(request: EmailRequest) -> None:
-    """Send the email in the background (RQ, or in-process after the response)."""
-    enqueue("jobs.email.send_email", request.as_dict())
+def queue_email(session: Session, request: EmailRequest, *, key: str) -> OutboxEmail | None:
+    """Add the email to the session's transaction; it is sent once that commits.
+
+    `key` names what the email announces ("order-confirmed:MP-1001"): a second email under the
+    same key is not queued (None is returned), so a repeated call never sends twice.
+    """
+    email = OutboxEmail(
+        idempotency_key=key,
+        recipient=request.to,
+        template=request.template,
+        subject=request.subject,
+        context=request.context,
+        next_attempt_at=utcnow() + lease(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(email)
+    except IntegrityError:
+        return None
+    return email
+
+
+def lease() -> timedelta:
+    """How long an email handed to the queue, or being sent, is left alone by the relay."""
+    return timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+
+
+def send_job_id(email_id: int, attempt: int) -> str:
+    """The RQ job id of one attempt at one email."""
+    return f"email-{email_id}-{attempt}"
+
+
+def hand_over(email_id: int, attempt: int) -> bool:
+    """Hand one email to the send job; False (and logged) when the queue is unavailable."""
+    try:
+        enqueue(SEND_JOB, email_id, attempt, job_id=send_job_id(email_id, attempt), retries=0)
+    except Exception:
+        log.warning("email %s waits for the relay: queue unavailable", email_id)
+        return False
+    return True
+
+
+def relay_due(session: Session, now: datetime | None = None, limit: int = 500) -> int:
+    """Hand over again every email whose time has come: a retry that is due, a hand-over that
+    was lost with the queue, a send whose worker died. Returns how many were handed."""
+    now = now or utcnow()
+    due = (
+        sa.select(OutboxEmail.id)
+        .where(OutboxEmail.state.in_(WAITING), OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    handed = session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.id.in_(due.scalar_subquery()))
+        .values(state=EmailState.PENDING, next_attempt_at=now + lease())
+        .returning(OutboxEmail.id, OutboxEmail.attempts)
+    ).all()
+    session.commit()
+    return sum(hand_over(email_id, attempt) for email_id, attempt in _not_queued(handed))
+
+
+def _not_queued(handed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    app = current_app._get_current_object()
+    if not handed or not uses_queue(app):
+        return handed
+    queued = live_jobs(app, {send_job_id(*email) for email in handed})
+    return [email for email in handed if send_job_id(*email) not in queued]
+
+
+def _after_flush(session: Session, _context) -> None:
+    flushed = [obj.id for obj in session.new if isinstance(obj, OutboxEmail)]
+    if flushed:
+        session.info.setdefault(PENDING_KEY, []).extend(flushed)
+
+
+def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the emails are not committed yet
+    for email_id in session.info.pop(PENDING_KEY, []):
+        hand_over(email_id, 0)
+
+
+def _after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(PENDING_KEY, None)
+
+
+def install() -> None:
+    """Hand queued emails over after every commit of every session (done once per process)."""
+    if not event.contains(Session, "after_commit", _after_commit):
+        event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "after_soft_rollback", _after_rollback)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage as MimeMessage
@@ -20,6 +21,8 @@ class EmailMessage:
     subject: str
     text: str
     html: str
+    message_id: str = ""
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class EmailRequest:
         )
 
 
-def render_email(request: EmailRequest) -> EmailMessage:
+def render_email(request: EmailRequest, message_id: str = "", key: str = "") -> EmailMessage:
     """Render both bodies of the requested email (needs an app context, not a request)."""
     context = {**request.context, "subject": request.subject}
     return EmailMessage(
@@ -58,7 +61,21 @@ def render_email(request: EmailRequest) -> EmailMessage:
         subject=request.subject,
         text=render_template(f"email/{request.template}.txt", **context),
         html=render_template(f"email/{request.template}.html", **context),
+        message_id=message_id,
+        idempotency_key=key,
     )
+
+
+def sender_domain(from_address: str) -> str | None:
+    """The domain of the From address, for Message-IDs."""
+    return parseaddr(from_address)[1].rpartition("@")[2] or None
+
+
+def stable_message_id(key: str, from_address: str) -> str:
+    """The Message-ID of the email queued under `key`: the same on every attempt, so a message
+    sent again can be recognised as the same one."""
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<{digest}@{sender_domain(from_address) or 'localhost'}>"
 
 
 def to_mime(message: EmailMessage, from_address: str) -> MimeMessage:
@@ -68,8 +85,7 @@ def to_mime(message: EmailMessage, from_address: str) -> MimeMessage:
     mime["To"] = message.to
     mime["Subject"] = message.subject
     mime["Date"] = formatdate(usegmt=True)
-    sender_domain = parseaddr(from_address)[1].rpartition("@")[2] or None
-    mime["Message-ID"] = make_msgid(domain=sender_domain)
+    mime["Message-ID"] = message.message_id or make_msgid(domain=sender_domain(from_address))
     mime.set_content(message.text)
     mime.add_alternative(message.html, subtype="html")
     return mime

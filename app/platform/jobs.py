@@ -139,6 +139,7 @@ def init_app(app: Flask) -> None:
 
 PERIODIC_JOBS = (
     ("jobs.delivery.relay_pending", 30),
+    ("jobs.email.relay_emails", 30),
     ("jobs.events.release_expired_reservations", 60),
 )
 

@@ -15,31 +15,49 @@ from app.notifications.senders import ConsoleSender, FileSender, SmtpSender, sen
 FROM = "Marketplace <no-reply@shop.example>"
 
 
-def message(number: int = 1) -> EmailMessage:
+def message(number: int = 1, message_id: str = "") -> EmailMessage:
     return EmailMessage(
         to=f"user{number}@example.com",
         subject=f"Subject {number}",
         text=f"Plain body {number}",
         html=f"<p>HTML body {number}</p>",
+        message_id=message_id,
     )
+
+
+def parse(path) -> email.message.EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
 def test_file_sender_writes_one_rfc5322_file_per_message(tmp_path):
     outbox = tmp_path / "outbox"
     sender = FileSender(outbox, FROM)
 
-    sender.send(message(1))
-    sender.send(message(1))
-    sender.send(message(2))
+    ids = [sender.send(message(1)), sender.send(message(1)), sender.send(message(2))]
 
-    files = sorted(outbox.iterdir())
+    files = list(outbox.iterdir())
     assert len(files) == 3 and all(path.suffix == ".eml" for path in files)
-    raw = files[-1].read_bytes()
+    assert sorted(parse(path)["Message-ID"] for path in files) == sorted(ids)
+    (last,) = [path for path in files if parse(path)["Message-ID"] == ids[-1]]
+    raw = last.read_bytes()
     assert b"\r\n" in raw
-    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed = parse(last)
     assert parsed["To"] == "user2@example.com" and parsed["From"] == FROM
     assert parsed.get_body(("plain",)).get_content().strip() == "Plain body 2"
     assert parsed.get_body(("html",)).get_content().strip() == "<p>HTML body 2</p>"
+
+
+def test_file_sender_writes_a_message_id_once(tmp_path):
+    outbox = tmp_path / "outbox"
+    sender = FileSender(outbox, FROM)
+    again = message(1, message_id="<abc123@shop.example>")
+
+    assert sender.send(again) == "<abc123@shop.example>"
+    assert sender.send(again) == "<abc123@shop.example>"
+
+    (written,) = outbox.iterdir()
+    assert written.name == "abc123@shop.example.eml"
+    assert parse(written)["Message-ID"] == "<abc123@shop.example>"
 
 
 def test_console_sender_logs_the_message(caplog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -41,6 +42,16 @@ def test_sends_the_message_to_the_mail_send_api(stand_in):
         {"type": "text/plain", "value": MESSAGE.text},
         {"type": "text/html", "value": MESSAGE.html},
     ]
+
+
+def test_the_stable_message_id_and_the_idempotency_key_go_along(stand_in):
+    keyed = replace(MESSAGE, message_id="<k1@shop.example>", idempotency_key="order-paid:MP-1")
+
+    SendGridSender("SG.test-key", stand_in.base_url, FROM).send(keyed)
+
+    payload = stand_in.received[0].json()
+    assert payload["headers"] == {"Message-ID": "<k1@shop.example>"}
+    assert payload["custom_args"] == {"idempotency_key": "order-paid:MP-1"}
 
 
 @pytest.mark.parametrize("status", [304, 400, 401, 500, 503])
