@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from htmx_flask import request
 from markupsafe import Markup
@@ -14,7 +12,6 @@ from app.database import db
 from app.media.views import pictures
 from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
-from app.platform.pagination import clamp_page
 from app.platform.reads import read_only
 from app.platform.templating import slug_url, slug_urls
 
@@ -43,8 +40,9 @@ def product_grid(cards: list[services.ProductCard], eager: int = 0) -> Markup:
 
 @bp.app_template_global()
 def category_url(slug: str) -> str:
-    """URL of a category page (every page's navigation links them all: see `slug_url`)."""
-    return slug_url("catalog.category", slug)
+    """URL of a category page (every page's navigation links them all: see `slug_url`); the
+    search context serves category pages (they share its facets)."""
+    return slug_url("search.category", slug)
 
 
 @bp.app_context_processor
@@ -66,47 +64,6 @@ def home():
     )
 
 
-@bp.get("/c/<slug>")
-@read_only
-def category(slug: str):
-    """A category's products, sortable and paged; htmx swaps just the results."""
-    sort = request.args.get("sort", services.DEFAULT_SORT)
-    try:
-        listing = services.category_listing(
-            db.session, slug, clamp_page(request.args.get("page")), sort, nav_categories()
-        )
-    except services.CategoryNotFound:
-        abort(404)
-    return render_page_or_block(
-        "catalog/category.html",
-        "results",
-        listing=listing,
-        sort_labels=services.SORT_LABELS,
-        canonical_url=canonical_category_url(listing),
-        page_url=category_page_urls(listing),
-    )
-
-
-def category_page_urls(listing: services.CategoryListing) -> Callable[[int], str]:
-    """`page_url(number)` for the listing's pages, in its sort (the first page and the default
-    sort keep the URL bare)."""
-    base = category_url(listing.category.slug)
-    sort = "" if listing.sort == services.DEFAULT_SORT else f"sort={listing.sort}"
-
-    def page_url(number: int) -> str:
-        query = "&".join(part for part in (f"page={number}" if number > 1 else "", sort) if part)
-        return f"{base}?{query}" if query else base
-
-    return page_url
-
-
-def canonical_category_url(listing: services.CategoryListing) -> str:
-    """Canonical URL of a category page: page 2+ keeps its page number, sort never does."""
-    page = listing.products.page
-    args = {"page": page} if page > 1 else {}
-    return url_for("catalog.category", slug=listing.category.slug, _external=True, **args)
-
-
 @bp.get("/p/<slug>")
 @read_only
 def product(slug: str):
@@ -121,6 +78,15 @@ def product(slug: str):
         "variant_panel",
         detail=detail,
         canonical_url=url_for("catalog.product", slug=slug, _external=True),
+    )
+
+
+@bp.get("/sitemap")
+@read_only
+def site_map():
+    """The sitemap for people: every category, and the pages a shopper may look for."""
+    return render_template(
+        "catalog/sitemap.html", canonical_url=url_for("catalog.site_map", _external=True)
     )
 
 

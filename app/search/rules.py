@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from app.platform.pagination import clamp_page
@@ -22,6 +22,10 @@ MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 60
 MAX_FILTER_VALUES = 20
+MAX_ATTRIBUTE_NAMES = 5
+ATTRIBUTE_NAME_LENGTH = 60
+ATTRIBUTE_VALUE_LENGTH = 200
+ATTRIBUTE_SEPARATOR = ":"
 PREFIX_MIN_LENGTH = 3
 VOCABULARY_WORD_LENGTH = (3, 40)
 CORRECTION_CUTOFF = 0.75
@@ -89,7 +93,13 @@ class TextQuery:
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """A validated search request: text, facet filters, sort and page."""
+    """A validated search request: text, facet filters, sort and page.
+
+    `attributes` are (name, value) pairs: values of one name are alternatives, names combine
+    with AND. `scope` (category ids) limits everything to those categories: a category page is
+    a search scoped to the category and its children, with no text; it is not part of the URL's
+    query string (the page's path names the category).
+    """
 
     text: str = ""
     categories: tuple[str, ...] = ()
@@ -98,6 +108,8 @@ class SearchQuery:
     in_stock: bool = False
     sort: str = NEWEST
     page: int = 1
+    attributes: tuple[tuple[str, str], ...] = ()
+    scope: tuple[int, ...] = ()
 
     @cached_property
     def terms(self) -> TextQuery:
@@ -107,7 +119,17 @@ class SearchQuery:
     @property
     def has_filters(self) -> bool:
         """Whether any facet filter is on."""
-        return bool(self.categories or self.merchants or self.prices or self.in_stock)
+        return bool(
+            self.categories or self.merchants or self.prices or self.in_stock or self.attributes
+        )
+
+    @property
+    def attribute_filters(self) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The ticked attribute values grouped by name, names in their first order."""
+        grouped: dict[str, set[str]] = {}
+        for name, value in self.attributes:
+            grouped.setdefault(name, set()).add(value)
+        return tuple((name, frozenset(values)) for name, values in grouped.items())
 
     def to_args(self, **changes: object) -> dict[str, str | list[str]]:
         """Query-string arguments for this search (with `changes`), leaving out the defaults."""
@@ -123,6 +145,8 @@ class SearchQuery:
             args["price"] = list(query.prices)
         if query.in_stock:
             args["in_stock"] = "1"
+        if query.attributes:
+            args["attr"] = [attribute_arg(name, value) for name, value in query.attributes]
         if query.sort != default_sort(query.terms):
             args["sort"] = query.sort
         if query.page > 1:
@@ -147,7 +171,32 @@ def parse_search_args(args: Mapping) -> SearchQuery:
         in_stock=first_value(args, "in_stock").lower() in TRUE_VALUES,
         sort=sort,
         page=clamp_page(first_value(args, "page") or 1),
+        attributes=valid_attributes(all_values(args, "attr")),
     )
+
+
+def attribute_arg(name: str, value: str) -> str:
+    """How an attribute filter travels in the URL: `Material:Cotton`."""
+    return f"{name}{ATTRIBUTE_SEPARATOR}{value}"
+
+
+def valid_attributes(values: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """(name, value) pairs from `Name:Value` arguments, cleaned, without repeats; odd ones and
+    those past MAX_ATTRIBUTE_NAMES names or MAX_FILTER_VALUES values are dropped."""
+    pairs: list[tuple[str, str]] = []
+    names: set[str] = set()
+    for text in unique(values):
+        name, separator, value = text.partition(ATTRIBUTE_SEPARATOR)
+        name, value = clean_text(name), clean_text(value)
+        if not (separator and name and value):
+            continue
+        if len(name) > ATTRIBUTE_NAME_LENGTH or len(value) > ATTRIBUTE_VALUE_LENGTH:
+            continue
+        if name not in names and len(names) == MAX_ATTRIBUTE_NAMES:
+            continue
+        names.add(name)
+        pairs.append((name, value))
+    return tuple(unique(pairs)[:MAX_FILTER_VALUES])
 
 
 def all_values(args: Mapping, key: str) -> list[str]:
@@ -287,27 +336,37 @@ def selected_bands(keys: Iterable[str]) -> tuple[int, ...]:
 
 
 FACETS = ("category", "merchant", "band", "stock")
+ATTRIBUTE_FACET = "attribute:"
+# Separators of a product's attribute list as the tally statement joins it: name UNIT value,
+# pairs split by RECORD (ASCII unit and record separators, which attribute text never holds).
+UNIT, RECORD = "\x1f", "\x1e"
 
 
 @dataclass(frozen=True)
 class Cell:
-    """How many matching products share one category, merchant, price band and stock state."""
+    """How many matching products share one category, merchant, price band and stock state
+    (and, when the search counts attributes, one set of attribute values)."""
 
     category_id: int
     merchant_id: int
     band: int
     in_stock: bool
     hits: int
+    attributes: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The ticked filters as ids and bands; None means the facet does not filter."""
+    """The ticked filters as ids and bands; None means the facet does not filter.
+
+    `attributes` holds, per ticked attribute name, the values that pass.
+    """
 
     categories: frozenset[int] | None = None
     merchants: frozenset[int] | None = None
     bands: frozenset[int] | None = None
     in_stock: bool = False
+    attributes: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -319,17 +378,33 @@ class Tally:
     merchants: Counter[int]
     bands: Counter[int]
     in_stock: int
+    attributes: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+def parse_attributes(joined: str | None) -> frozenset[tuple[str, str]]:
+    """The (name, value) pairs of an attribute list joined with UNIT and RECORD."""
+    if not joined:
+        return frozenset()
+    return frozenset(
+        (name, value)
+        for name, _, value in (record.partition(UNIT) for record in joined.split(RECORD))
+    )
 
 
 def failed_filters(cell: Cell, selection: Selection) -> tuple[str, ...]:
-    """The facets (of FACETS) whose active filter the products of `cell` do not pass."""
+    """The facets (of FACETS, and `attribute:<name>`) whose active filter the products of
+    `cell` do not pass."""
     passes = (
         selection.categories is None or cell.category_id in selection.categories,
         selection.merchants is None or cell.merchant_id in selection.merchants,
         selection.bands is None or cell.band in selection.bands,
         not selection.in_stock or cell.in_stock,
     )
-    return tuple(facet for facet, ok in zip(FACETS, passes, strict=True) if not ok)
+    failed = [facet for facet, ok in zip(FACETS, passes, strict=True) if not ok]
+    for name, values in selection.attributes:
+        if not any((name, value) in cell.attributes for value in values):
+            failed.append(ATTRIBUTE_FACET + name)
+    return tuple(failed)
 
 
 def tally(cells: Iterable[Cell], selection: Selection) -> Tally:
@@ -343,6 +418,7 @@ def tally(cells: Iterable[Cell], selection: Selection) -> Tally:
     categories: Counter[int] = Counter()
     merchants: Counter[int] = Counter()
     bands: Counter[int] = Counter()
+    attributes: Counter[tuple[str, str]] = Counter()
     for cell in cells:
         failed = failed_filters(cell, selection)
         if len(failed) > 1:
@@ -358,4 +434,7 @@ def tally(cells: Iterable[Cell], selection: Selection) -> Tally:
             bands[cell.band] += cell.hits
         if "stock" in counted_in and cell.in_stock:
             in_stock += cell.hits
-    return Tally(total, categories, merchants, bands, in_stock)
+        for pair in cell.attributes:
+            if not failed or failed == (ATTRIBUTE_FACET + pair[0],):
+                attributes[pair] += cell.hits
+    return Tally(total, categories, merchants, bands, in_stock, attributes)

@@ -20,13 +20,23 @@ always drawn fresh.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
 from app.catalog.models import Product
-from app.catalog.services import ProductCard, cards_from_rows, listing_query
+from app.catalog.services import (
+    DEFAULT_SORT,
+    SORTS,
+    CategoryListing,
+    CategoryNode,
+    ProductCard,
+    cards_from_rows,
+    category_listing,
+    find_category,
+    listing_query,
+)
 from app.platform.pagination import Page
 from app.search import rules
 from app.search.backends import SearchBackend, backend_for
@@ -37,6 +47,7 @@ from app.search.statements import (
     CELL,
     MERCHANT,
     Shape,
+    category_page_statement,
     page_statement,
     parameters,
     tally_statement,
@@ -44,6 +55,11 @@ from app.search.statements import (
 
 CATEGORY_FACET_SIZE = 20
 MERCHANT_FACET_SIZE = 15
+ATTRIBUTE_FACETS = 4
+ATTRIBUTE_FACET_SIZE = 10
+# An attribute with more distinct values than this among the results (an author, a page count)
+# names products rather than groups them: it is not offered as a facet unless ticked.
+ATTRIBUTE_VALUE_LIMIT = 24
 
 
 @dataclass(frozen=True)
@@ -58,6 +74,15 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class AttributeFacet:
+    """The values of one attribute (e.g. Material) among the results; a value's `value` is its
+    URL form, `Material:Cotton`."""
+
+    name: str
+    values: list[FacetValue]
+
+
+@dataclass(frozen=True)
 class Facets:
     """Every facet of a search, its values ordered for display."""
 
@@ -65,6 +90,7 @@ class Facets:
     merchants: list[FacetValue]
     prices: list[FacetValue]
     in_stock: FacetValue
+    attributes: list[AttributeFacet] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -127,6 +153,12 @@ class Outcome:
                 merchants=[FacetValue(**value) for value in facets["merchants"]],
                 prices=[FacetValue(**value) for value in facets["prices"]],
                 in_stock=FacetValue(**facets["in_stock"]),
+                attributes=[
+                    AttributeFacet(
+                        facet["name"], [FacetValue(**value) for value in facet["values"]]
+                    )
+                    for facet in facets.get("attributes", [])
+                ],
             ),
             corrected_text=data["corrected_text"],
         )
@@ -192,10 +224,20 @@ def read_tally(session: Session, backend: SearchBackend, query: SearchQuery) -> 
     cells: list[rules.Cell] = []
     categories: dict[int, Label] = {}
     merchants: dict[int, Label] = {}
+    attribute_sets: dict[str | None, frozenset[tuple[str, str]]] = {}
     for row in rows:
         if row.kind == CELL:
+            if row.attributes not in attribute_sets:
+                attribute_sets[row.attributes] = rules.parse_attributes(row.attributes)
             cells.append(
-                rules.Cell(row.key_id, row.merchant_id, row.band, bool(row.in_stock), row.hits)
+                rules.Cell(
+                    row.key_id,
+                    row.merchant_id,
+                    row.band,
+                    bool(row.in_stock),
+                    row.hits,
+                    attribute_sets[row.attributes],
+                )
             )
         elif row.kind == CATEGORY:
             categories[row.key_id] = Label(row.name, row.slug, row.context or "")
@@ -206,6 +248,7 @@ def read_tally(session: Session, backend: SearchBackend, query: SearchQuery) -> 
         merchants=ticked(merchants, query.merchants),
         bands=frozenset(rules.selected_bands(query.prices)) if query.prices else None,
         in_stock=query.in_stock,
+        attributes=query.attribute_filters,
     )
     return Found(rules.tally(cells, selection), categories, merchants)
 
@@ -273,7 +316,36 @@ def build_facets(query: SearchQuery, found: Found) -> Facets:
             if tally.bands[band] or bucket.key in query.prices
         ],
         in_stock=FacetValue("1", "In stock only", tally.in_stock, query.in_stock),
+        attributes=attribute_facets(query, tally.attributes),
     )
+
+
+def attribute_facets(
+    query: SearchQuery, counts: dict[tuple[str, str], int]
+) -> list[AttributeFacet]:
+    """The attributes worth filtering by, the most common first (ticked ones always), each
+    with its values that have results (ticked ones always)."""
+    ticked = set(query.attributes)
+    by_name: dict[str, list[FacetValue]] = {}
+    for name, value in sorted({*counts, *ticked}):
+        count = counts.get((name, value), 0)
+        selected = (name, value) in ticked
+        if count or selected:
+            by_name.setdefault(name, []).append(
+                FacetValue(rules.attribute_arg(name, value), value, count, selected)
+            )
+    ticked_names = {name for name, _ in ticked}
+    offered = [
+        (name, values)
+        for name, values in by_name.items()
+        if name in ticked_names or len(values) <= ATTRIBUTE_VALUE_LIMIT
+    ]
+    offered.sort(key=lambda item: (item[0] not in ticked_names, -sum(v.count for v in item[1])))
+    return [
+        AttributeFacet(name, shortlist(values, ATTRIBUTE_FACET_SIZE))
+        for name, values in offered[:ATTRIBUTE_FACETS]
+        + [item for item in offered[ATTRIBUTE_FACETS:] if item[0] in ticked_names]
+    ]
 
 
 def shortlist(values: Iterable[FacetValue], size: int) -> list[FacetValue]:
@@ -290,3 +362,67 @@ def cards_in_order(session: Session, product_ids: list[int]) -> list[ProductCard
     rows = session.execute(listing_query().where(Product.id.in_(product_ids))).all()
     cards = {card.id: card for card in cards_from_rows(rows)}
     return [cards[product_id] for product_id in product_ids if product_id in cards]
+
+
+class PageOutOfRange(LookupError):
+    """A page number past the last page of results: `last` is the last page, `query` the
+    search as understood (filters and sort checked)."""
+
+    def __init__(self, last: int, query: SearchQuery) -> None:
+        super().__init__(f"the last page is {last}")
+        self.last = last
+        self.query = query
+
+
+@dataclass(frozen=True)
+class CategoryResults:
+    """A category page: the category, a page of its products and their facets, and the filters
+    and sort (`query`, scoped to the category and its children) that chose them."""
+
+    listing: CategoryListing
+    query: SearchQuery
+    facets: Facets
+
+
+def category_results(
+    session: Session,
+    slug: str,
+    query: SearchQuery,
+    tree: list[CategoryNode],
+    cached_facets: Callable[[Callable[[], Facets]], Facets],
+) -> CategoryResults:
+    """A page of a category's products (its subcategories' included), filtered and sorted.
+
+    Unfiltered, the page is the catalog's one statement (its total from the category counts
+    read model) and the facets come from `cached_facets(produce)`, which may keep them for a
+    while (they are the same for every page and sort of the category). Filtered, the tally
+    statement counts the facets and the total, then one statement reads the page. Raises
+    CategoryNotFound, and PageOutOfRange for a page past the last one.
+    """
+    category, parent = find_category(tree, slug)
+    query = replace(
+        query,
+        text="",
+        scope=(category.id, *(child.id for child in category.children)),
+        sort=query.sort if query.sort in SORTS else DEFAULT_SORT,
+    )
+    backend = backend_for(session)
+    if not query.has_filters:
+        listing = category_listing(session, slug, query.page, query.sort, tree)
+        check_page(listing.products, query)
+        facets = cached_facets(lambda: build_facets(query, read_tally(session, backend, query)))
+        return CategoryResults(listing, query, facets)
+    found = read_tally(session, backend, query)
+    check_page(Page([], query.page, PER_PAGE, found.tally.total), query)
+    rows = session.connection().execute(
+        category_page_statement(backend, Shape.of(query)), parameters(backend, query)
+    )
+    products = Page(cards_from_rows(rows.all()), query.page, PER_PAGE, found.tally.total)
+    listing = CategoryListing(category, parent, products, query.sort)
+    return CategoryResults(listing, query, build_facets(query, found))
+
+
+def check_page(page: Page, query: SearchQuery) -> None:
+    """Raise PageOutOfRange when `page` is past the last page (page 1 always exists)."""
+    if page.page > page.pages:
+        raise PageOutOfRange(page.pages, query)

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.catalog.models import Category, Product
-from app.catalog.services import listing_query
+from app.catalog.models import Category, Product, ProductAttribute
+from app.catalog.services import SORTS, listing_query
 from app.merchants.models import Merchant, MerchantStatus
 from app.search import rules
 from app.search.backends import NAMED, OTHER, SearchBackend
@@ -60,15 +60,19 @@ class Shape:
     sort: str
     filters: frozenset[str]
     excluding: bool = False
+    attribute_names: int = 0
+    scoped: bool = False
 
     @classmethod
     def of(cls, query: SearchQuery) -> Shape:
         """The shape of a search."""
+        attribute_names = len(query.attribute_filters)
         active = {
             "category": bool(query.categories),
             "merchant": bool(query.merchants),
             "band": bool(query.prices),
             "stock": query.in_stock,
+            "attribute": attribute_names > 0,
         }
         text = not query.terms.is_empty
         return cls(
@@ -76,7 +80,15 @@ class Shape:
             sort=query.sort if text or query.sort != RELEVANCE else NEWEST,
             filters=frozenset(facet for facet, on in active.items() if on),
             excluding=bool(query.terms.excluded),
+            attribute_names=attribute_names,
+            scoped=bool(query.scope),
         )
+
+    @property
+    def counts_attributes(self) -> bool:
+        """Whether the facet cube tells products apart by their attributes: on category pages
+        (which show attribute facets) and whenever an attribute filters."""
+        return self.scoped or self.attribute_names > 0
 
     @property
     def tiered(self) -> bool:
@@ -95,7 +107,46 @@ def parameters(backend: SearchBackend, query: SearchQuery) -> dict[str, object]:
         values["merchant_slugs"] = list(query.merchants)
     if query.prices:
         values["bands"] = list(rules.selected_bands(query.prices))
+    if query.scope:
+        values["scope_ids"] = list(query.scope)
+    for index, (name, accepted) in enumerate(query.attribute_filters):
+        values[f"attribute_name_{index}"] = name
+        values[f"attribute_values_{index}"] = sorted(accepted)
     return values
+
+
+def scoped(selected: sa.Select, shape: Shape) -> sa.Select:
+    """`selected` (a `matches()` SELECT) limited to the scope's categories when it has one."""
+    if not shape.scoped:
+        return selected
+    scope = value("scope_ids", sa.Integer(), expanding=True)
+    return selected.where(selected.selected_columns.category_id.in_(scope))
+
+
+def attribute_list(product_id: sa.ColumnElement[int]) -> sa.ScalarSelect[str]:
+    """The product's attributes in one string: name UNIT value, pairs joined by RECORD."""
+    unit = sa.bindparam("attribute_unit", rules.UNIT, sa.String(), literal_execute=True)
+    return (
+        sa.select(
+            sa.func.aggregate_strings(
+                ProductAttribute.name + unit + ProductAttribute.value, rules.RECORD
+            )
+        )
+        .where(ProductAttribute.product_id == product_id)
+        .scalar_subquery()
+    )
+
+
+def attribute_condition(product_id: sa.ColumnElement[int], index: int) -> sa.Exists:
+    """The product has one of the accepted values of the index-th ticked attribute name (name
+    and values are bound parameters: they are merchants' free text, not slugs)."""
+    return sa.exists().where(
+        ProductAttribute.product_id == product_id,
+        ProductAttribute.name == sa.bindparam(f"attribute_name_{index}", type_=sa.String()),
+        ProductAttribute.value.in_(
+            sa.bindparam(f"attribute_values_{index}", type_=sa.String(), expanding=True)
+        ),
+    )
 
 
 def price_band(price: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
@@ -109,9 +160,12 @@ def price_band(price: sa.ColumnElement[int]) -> sa.ColumnElement[int]:
     )
 
 
-def filter_conditions(source: sa.Subquery, facets: frozenset[str]) -> list[sa.ColumnElement[bool]]:
+def filter_conditions(source: sa.Subquery, shape: Shape) -> list[sa.ColumnElement[bool]]:
     """The conditions of the active filters over a subquery of `matches()` rows."""
-    conditions = []
+    facets = shape.filters
+    conditions: list[sa.ColumnElement[bool]] = [
+        attribute_condition(source.c.product_id, index) for index in range(shape.attribute_names)
+    ]
     if "category" in facets:
         slugs = value("category_slugs", sa.String(), expanding=True)
         conditions.append(
@@ -141,6 +195,7 @@ def tally_row(
     name: sa.ColumnElement | None = None,
     slug: sa.ColumnElement | None = None,
     context: sa.ColumnElement | None = None,
+    attributes: sa.ColumnElement | None = None,
 ) -> sa.Select:
     """One branch of the tally statement: every row has the same typed columns."""
     columns = {
@@ -152,6 +207,7 @@ def tally_row(
         "name": (name, sa.String),
         "slug": (slug, sa.String),
         "context": (context, sa.String),
+        "attributes": (attributes, sa.String),
     }
     return sa.select(
         sa.literal_column(f"'{kind}'").label("kind"),
@@ -163,26 +219,24 @@ def tally_row(
 
 
 @functools.cache
-def tally_statement(backend: SearchBackend, shape: Shape) -> sa.CompoundSelect:
-    """The facet cube and the names of its categories and merchants (and of ticked ones)."""
-    found = backend.matches(shape.text).subquery("found")
-    matched = sa.select(
+def tally_statement(backend: SearchBackend, shape: Shape) -> sa.Select:
+    """The facet cube and the names of its categories and merchants (and of ticked ones).
+
+    When the shape counts attributes, each product's attribute list is one more dimension of
+    the cube (products with the same list share a cell).
+    """
+    found = scoped(backend.matches(shape.text), shape).subquery("found")
+    dimensions = [
         found.c.category_id,
         found.c.merchant_id,
         price_band(found.c.price_amount).label("band"),
         found.c.in_stock,
-    ).subquery("matched")
-    cells = (
-        sa.select(
-            matched.c.category_id,
-            matched.c.merchant_id,
-            matched.c.band,
-            matched.c.in_stock,
-            sa.func.count().label("hits"),
-        )
-        .group_by(matched.c.category_id, matched.c.merchant_id, matched.c.band, matched.c.in_stock)
-        .cte("cells")
-    )
+    ]
+    if shape.counts_attributes:
+        dimensions.append(attribute_list(found.c.product_id).label("attributes"))
+    matched = sa.select(*dimensions).subquery("matched")
+    grouped = [matched.c[column.name] for column in dimensions]
+    cells = sa.select(*grouped, sa.func.count().label("hits")).group_by(*grouped).cte("cells")
     shown_categories = [Category.id.in_(sa.select(cells.c.category_id))]
     if "category" in shape.filters:
         shown_categories.append(
@@ -202,6 +256,7 @@ def tally_statement(backend: SearchBackend, shape: Shape) -> sa.CompoundSelect:
             cells.c.band,
             cells.c.in_stock,
             cells.c.hits,
+            attributes=cells.c.attributes if shape.counts_attributes else None,
         ),
         tally_row(
             CATEGORY, Category.id, name=Category.name, slug=Category.slug, context=parent.name
@@ -212,7 +267,10 @@ def tally_statement(backend: SearchBackend, shape: Shape) -> sa.CompoundSelect:
             Merchant.status == MerchantStatus.ACTIVE, sa.or_(*shown_merchants)
         ),
     ]
-    return sa.union_all(*branches)
+    # The cube is a CTE inside the outer SELECT, so the statement starts with SELECT: category
+    # pages read outside a transaction, where anything else counts as a write.
+    tally = sa.union_all(*branches).add_cte(cells, nest_here=True).subquery("tally")
+    return sa.select(tally)
 
 
 def sort_column(source: sa.Subquery, sort: str) -> sa.ColumnElement:
@@ -227,9 +285,9 @@ def sort_column(source: sa.Subquery, sort: str) -> sa.ColumnElement:
 def keyed(selected: sa.Select, shape: Shape, sort: str, name: str) -> sa.Select:
     """product_id and sort_key of the rows of `selected` (a `matches()` SELECT) that pass the
     shape's filters; nothing else is computed for them (the score only when it is the key)."""
-    source = selected.subquery(f"{name}_matches")
+    source = scoped(selected, shape).subquery(f"{name}_matches")
     return sa.select(source.c.product_id, sort_column(source, sort).label("sort_key")).where(
-        *filter_conditions(source, shape.filters)
+        *filter_conditions(source, shape)
     )
 
 
@@ -309,4 +367,19 @@ def page_statement(backend: SearchBackend, shape: Shape) -> sa.Select:
         listing_query()
         .join(page, page.c.product_id == Product.id)
         .order_by(page.c.tier.desc(), page.c.position)
+    )
+
+
+@functools.cache
+def category_page_statement(backend: SearchBackend, shape: Shape) -> sa.Select:
+    """The cards of one page of a category's filtered products, in a catalog sort (the shape's
+    sort: newest, price either way or name), ordered like the unfiltered category page."""
+    source = scoped(backend.matches(False), shape).subquery("category_matches")
+    chosen = sa.select(source.c.product_id).where(*filter_conditions(source, shape))
+    return (
+        listing_query()
+        .where(Product.id.in_(chosen))
+        .order_by(*SORTS[shape.sort])
+        .limit(value("limit", sa.Integer()))
+        .offset(value("offset", sa.Integer()))
     )

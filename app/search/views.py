@@ -1,17 +1,30 @@
-"""Search page: one URL for the full page (no JS, shared links, back button) and htmx fragment."""
+"""Search and category pages: one URL for the full page (no JS, shared links, back button) and
+the htmx fragment of its results."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 
+from app.catalog import services as catalog
+from app.catalog.views import category_url, nav_categories
 from app.database import db
 from app.extensions import redis_client
+from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
+from app.platform.reads import read_only
 from app.search.cache import ResultCache
 from app.search.rules import SORT_LABELS, SearchQuery, parse_search_args
-from app.search.services import search_products
+from app.search.services import (
+    CategoryResults,
+    Facets,
+    PageOutOfRange,
+    category_results,
+    search_products,
+)
 
 bp = Blueprint("search", __name__)
 
@@ -49,3 +62,72 @@ def page_urls(query: SearchQuery) -> Callable[[int], str]:
     first = search_url(query, page=1)
     separator = "&" if "?" in first else "?"
     return lambda number: first if number == 1 else f"{first}{separator}page={number}"
+
+
+@bp.get("/c/<slug>")
+@read_only
+def category(slug: str):
+    """A category's products with the search facets, sortable and paged; htmx swaps just the
+    results. A page past the last redirects to the last page."""
+    query = replace(parse_search_args(request.args), sort=request.args.get("sort", ""))
+    try:
+        results = category_results(
+            db.session, slug, query, nav_categories(), category_facets_cache(slug)
+        )
+    except catalog.CategoryNotFound:
+        abort(404)
+    except PageOutOfRange as past_end:
+        return redirect(category_page_urls(slug, past_end.query)(past_end.last))
+    return render_page_or_block(
+        "catalog/category.html",
+        "results",
+        results=results,
+        listing=results.listing,
+        query=results.query,
+        facets=results.facets,
+        sort_labels=catalog.SORT_LABELS,
+        canonical_url=canonical_category_url(results),
+        page_url=category_page_urls(slug, results.query),
+        clear_url=category_page_urls(slug, without_filters(results.query))(1),
+    )
+
+
+def without_filters(query: SearchQuery) -> SearchQuery:
+    """`query` with every facet filter cleared (its sort kept)."""
+    return replace(query, categories=(), merchants=(), prices=(), in_stock=False, attributes=())
+
+
+def category_facets_cache(slug: str) -> Callable[[Callable[[], Facets]], Facets]:
+    """Keeps an unfiltered category's facets per process for CATALOG_CACHE_SECONDS, like the
+    category tree (they change as rarely, and every page and sort of the category shares them)."""
+    seconds = current_app.config["CATALOG_CACHE_SECONDS"]
+    return lambda produce: cached(f"catalog:facets:{slug}", seconds, produce)
+
+
+def category_page_urls(slug: str, query: SearchQuery) -> Callable[[int], str]:
+    """`page_url(number)` for a category's pages with the query's filters and sort: the page
+    first, then the sort, then the filters (the first page and the default sort stay bare)."""
+    base = category_url(slug)
+    args = query.to_args(page=1, sort=catalog.DEFAULT_SORT)
+    sort = [] if query.sort == catalog.DEFAULT_SORT else [("sort", query.sort)]
+    filters = [(key, value) for key, values in args.items() for value in as_list(values)]
+
+    def page_url(number: int) -> str:
+        page = [("page", str(number))] if number > 1 else []
+        encoded = urlencode(page + sort + filters)
+        return f"{base}?{encoded}" if encoded else base
+
+    return page_url
+
+
+def as_list(values: str | list[str]) -> list[str]:
+    """A query-string value as a list of values."""
+    return values if isinstance(values, list) else [values]
+
+
+def canonical_category_url(results: CategoryResults) -> str:
+    """Canonical URL of a category page: page 2+ keeps its page number, sort and filters never
+    do."""
+    page = results.listing.products.page
+    args = {"page": page} if page > 1 else {}
+    return url_for("search.category", slug=results.listing.category.slug, _external=True, **args)

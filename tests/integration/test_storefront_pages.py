@@ -98,7 +98,7 @@ def test_category_page_links_keep_the_sort_and_leave_defaults_out(client):
 def test_category_survives_odd_query_strings(client, query):
     make_product(category=make_category("Garden"))
 
-    assert client.get(f"/c/garden?{query}").status_code == 200
+    assert client.get(f"/c/garden?{query}", follow_redirects=True).status_code == 200
 
 
 def test_a_nul_byte_in_the_query_is_a_bad_request(client):
@@ -227,11 +227,26 @@ def test_product_url_matches_url_for(app, slug):
         assert product_url(slug) == url_for("catalog.product", slug=slug)
 
 
-def test_category_page_past_the_end_still_knows_the_total(client):
+def test_category_page_past_the_end_redirects_to_the_last_page(client):
     category = make_category("Games")
-    for number in range(3):
-        make_product(name=f"Game {number}", category=category)
+    merchant = make_merchant("Dice Shop")
+    for number in range(26):
+        make_product(name=f"Game {number}", category=category, merchant=merchant)
 
-    html = client.get("/c/games?page=9").get_data(as_text=True)
+    past = client.get("/c/games?page=999&sort=price_desc")
+    filtered = client.get("/c/games?page=5&merchant=dice-shop")
+    last = client.get(past.headers["Location"]).get_data(as_text=True)
 
-    assert "3 products" in html and 'class="product-card"' not in html
+    assert past.status_code == 302
+    assert past.headers["Location"] == "/c/games?page=2&sort=price_desc"
+    assert filtered.headers["Location"] == "/c/games?page=2&merchant=dice-shop"
+    assert "26 products" in last and last.count('class="product-card"') == 2
+    assert "No products in this category yet" not in last
+
+
+def test_an_empty_category_is_page_one_only(client):
+    make_category("Empty")
+    db.session.commit()
+
+    assert client.get("/c/empty?page=2").headers["Location"] == "/c/empty"
+    assert "No products in this category yet" in client.get("/c/empty").get_data(as_text=True)

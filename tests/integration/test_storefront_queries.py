@@ -58,3 +58,14 @@ def test_home_and_product_pages_are_constant(client):
 
     assert statements_for(client, "/") <= 3
     assert statements_for(client, f"/p/{product.slug}") <= 7
+
+
+def test_filtered_category_page_sends_the_same_statements_for_1_and_48_products(client):
+    fill_category("Few", 1)
+    fill_category("Many", 48)
+    filters = "in_stock=1&price=under-25&attr=Material:Wool&sort=name"
+
+    few = statements_for(client, f"/c/few?{filters}")
+    many = statements_for(client, f"/c/many?{filters}")
+
+    assert few == many <= 2

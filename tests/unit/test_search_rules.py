@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.search.backends import fts5_match_text, tsquery_text
 from app.search.rules import (
+    MAX_ATTRIBUTE_NAMES,
     MAX_FILTER_VALUES,
     MAX_QUERY_LENGTH,
     MAX_WORDS,
@@ -320,3 +321,24 @@ def test_vocabulary_words():
         "and",
         "neill",
     }
+
+
+def test_attribute_filters_are_cleaned_and_bounded():
+    query = parse_search_args(
+        MultiDict(
+            [
+                ("attr", "Material:Cotton"),
+                ("attr", "Material:Cotton"),
+                ("attr", "no-colon"),
+                ("attr", ":empty name"),
+                ("attr", "Fit: Loose\x00 "),
+                ("attr", f"Long:{'x' * 201}"),
+            ]
+            + [("attr", f"Name {n}:v") for n in range(10)]
+        )
+    )
+
+    assert query.attributes[:2] == (("Material", "Cotton"), ("Fit", "Loose"))
+    assert len({name for name, _ in query.attributes}) == MAX_ATTRIBUTE_NAMES
+    assert query.to_args()["attr"][0] == "Material:Cotton"
+    assert dict(query.attribute_filters)["Material"] == frozenset({"Cotton"})

@@ -6,8 +6,11 @@ import pytest
 
 from app.search.rules import (
     PRICE_BUCKETS,
+    RECORD,
+    UNIT,
     Cell,
     Selection,
+    parse_attributes,
     price_band,
     selected_bands,
     tally,
@@ -98,3 +101,31 @@ def test_a_price_falls_in_the_bucket_of_its_band(amount, key):
 
 def test_selected_bands_follow_the_bucket_order_and_skip_unknown_keys():
     assert selected_bands(["200-plus", "nope", "under-25"]) == (0, 4)
+
+
+COTTON, LINEN, LOOSE = ("Material", "Cotton"), ("Material", "Linen"), ("Fit", "Loose")
+DRESSED = [
+    Cell(1, 10, 1, True, 4, frozenset({COTTON})),
+    Cell(1, 10, 1, False, 2, frozenset({LINEN})),
+    Cell(1, 20, 3, True, 3, frozenset({COTTON, LOOSE})),
+    Cell(1, 20, 3, True, 1, frozenset()),
+]
+
+
+def test_attribute_values_count_under_every_filter_but_their_own_attribute():
+    # when: Material Cotton or Linen ticked, and Fit Loose
+    materials = ("Material", frozenset({"Cotton", "Linen"}))
+    counted = tally(DRESSED, Selection(attributes=(materials, ("Fit", frozenset({"Loose"})))))
+
+    # then: only the loose cotton cell passes both; each name's counts drop its own filter
+    assert counted.total == 3
+    assert counted.attributes[COTTON] == 3 and counted.attributes[LINEN] == 0
+    assert counted.attributes[LOOSE] == 3
+    assert counted.merchants == {20: 3}
+
+
+def test_attribute_lists_from_the_statement_split_into_pairs():
+    joined = f"Material{UNIT}Cotton{RECORD}Fit{UNIT}Loose: relaxed"
+
+    assert parse_attributes(joined) == {COTTON, ("Fit", "Loose: relaxed")}
+    assert parse_attributes(None) == frozenset()
