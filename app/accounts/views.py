@@ -22,7 +22,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from app.accounts import services, throttling
-from app.accounts.addresses import address_lines, region_field
+from app.accounts.addresses import address_lines, one_line, region_field
 from app.accounts.forms import (
     AddressForm,
     ChangePasswordForm,
@@ -41,6 +41,7 @@ from app.platform.jobs import enqueue
 
 bp = Blueprint("accounts", __name__, url_prefix="/account")
 bp.add_app_template_filter(address_lines)
+bp.add_app_template_filter(one_line, "address_one_line")
 bp.add_app_template_global(region_field)
 
 INVALID_SUBMISSION = 422

@@ -25,7 +25,7 @@ from htmx_flask import request
 from wtforms.fields.choices import SelectChoice
 
 from app.accounts import services as accounts
-from app.accounts.countries import COUNTRIES
+from app.accounts.addresses import one_line
 from app.accounts.models import Address
 from app.accounts.rules import ADDRESS_LIMITS, AddressFields
 from app.cart import services as carts
@@ -175,13 +175,6 @@ def start():
     return redirect(url_for("checkout.review"), 303)
 
 
-def address_label(address: Address) -> str:
-    """One line naming an address-book entry, for its radio button."""
-    place = " ".join(part for part in (address.city, address.postal_code) if part)
-    country = COUNTRIES.get(address.country, address.country)
-    return ", ".join(part for part in (address.full_name, address.line1, place, country) if part)
-
-
 def address_fields(address: Address) -> AddressFields:
     """An address-book entry as plain fields."""
     return AddressFields(**{name: getattr(address, name) for name in ADDRESS_LIMITS})
@@ -227,7 +220,7 @@ def details():
         else DetailsForm(data=details_defaults(state, book))
     )
     form.saved_address.choices = [
-        *(SelectChoice(str(address.id), address_label(address)) for address in book),
+        *(SelectChoice(str(address.id), one_line(address)) for address in book),
         SelectChoice(NEW_ADDRESS, "A new address" if book else "New address"),
     ]
     if form.validate_on_submit():
@@ -297,7 +290,6 @@ def shipping():
         state=state,
         problem=problem,
         unavailable=unavailable,
-        countries=COUNTRIES,
         step="shipping",
     )
     response.status_code = problem_status() if problem else 200
@@ -345,7 +337,6 @@ def review_page(
         place_form=PlaceOrderForm(formdata=None, token=state.token, reviewed=summary.fingerprint),
         problem=problem,
         applied=applied,
-        countries=COUNTRIES,
         step="review",
     )
     response.status_code = status
@@ -360,7 +351,6 @@ def pending_page(order: Order, state: CheckoutState, problem: str = "", status: 
         order_url=url_for("orders.detail", number=order.number, key=order_key(order)),
         place_form=PlaceOrderForm(formdata=None, token=state.token),
         problem=problem,
-        countries=COUNTRIES,
         step="review",
     ), status
 
@@ -543,6 +533,5 @@ def complete(number: str):
         last_message=order.history[-1].message if order.history else "",
         status_url=url_for("checkout.complete", number=order.number, key=key),
         order_url=url_for("orders.detail", number=order.number, key=key),
-        countries=COUNTRIES,
         step="complete",
     )

@@ -6,7 +6,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_required
 from htmx_flask import request
 
-from app.accounts.countries import COUNTRIES
 from app.database import db
 from app.extensions import limiter
 from app.orders import services as orders
@@ -95,7 +94,6 @@ def detail_page(order: Order, key: str, problem: str = "", status: int = 200):
         cancellable=can_cancel(order.status, has_shipped(order)),
         cancel_form=CancelOrderForm(formdata=None, key=key),
         problem=problem,
-        countries=COUNTRIES,
     ), status
 
 
