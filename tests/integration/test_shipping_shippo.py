@@ -276,7 +276,7 @@ def test_a_slow_shippo_is_abandoned_for_the_table_rates(shippo, caplog):
         quotes = quote_rates(config_for(shippo.base_url, SHIPPING_TIMEOUT_SECONDS=0.2), SHIPMENT)
 
     assert [quote.rate_id for quote in quotes] == TABLE_RATE_IDS
-    assert len(shippo.received) == 1 and not shippo.answered.is_set()
+    assert len(shippo.wait_for_requests(1)) == 1 and not shippo.answered.is_set()
     assert "using the table rates" in caplog.text
 
 

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
+import pytest
+
+from tests.support.waiting import HANG_GUARD_SECONDS
+
 
 @dataclass(frozen=True)
 class Received:
@@ -44,7 +48,11 @@ class Answer:
 @dataclass
 class StandIn:
     """Answers each request with the next queued answer, or else with `status`, `content_type`
-    and `body`; with `hang` set, it holds every request unanswered until it is stopped."""
+    and `body`; with `hang` set, it holds every request unanswered until it is stopped.
+
+    A request is recorded before it is answered, but a client that gave up (a timeout) returns
+    before the stand-in may even have read it: wait with `wait_for_requests` instead of reading
+    `received` then."""
 
     status: int = 200
     content_type: str = "application/json"
@@ -55,10 +63,24 @@ class StandIn:
     queued: deque[Answer] = field(default_factory=deque)
     answered: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    arrival: threading.Condition = field(default_factory=threading.Condition)
 
     def queue_json(self, status: int, payload) -> None:
         """Answer one more request, after those already queued, with `payload` as JSON."""
         self.queued.append(Answer(status, json.dumps(payload).encode()))
+
+    def record(self, request: Received) -> None:
+        """Keep one request and wake whoever waits for it."""
+        with self.arrival:
+            self.received.append(request)
+            self.arrival.notify_all()
+
+    def wait_for_requests(self, count: int) -> list[Received]:
+        """The requests received, once there are at least `count` of them."""
+        with self.arrival:
+            if not self.arrival.wait_for(lambda: len(self.received) >= count, HANG_GUARD_SECONDS):
+                pytest.fail(f"the stand-in received {len(self.received)} of {count} requests")
+            return list(self.received)
 
     def next_answer(self) -> Answer:
         """The answer for the request being handled now."""
@@ -74,9 +96,7 @@ def handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
         def handle_any(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             headers = {name.lower(): value for name, value in self.headers.items()}
-            stand_in.received.append(
-                Received(self.command, self.path, headers, self.rfile.read(length))
-            )
+            stand_in.record(Received(self.command, self.path, headers, self.rfile.read(length)))
             if stand_in.hang:
                 stand_in.release.wait()
                 return

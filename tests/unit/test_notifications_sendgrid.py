@@ -70,7 +70,7 @@ def test_a_server_that_does_not_answer_times_out(stand_in):
     with pytest.raises(OSError):
         SendGridSender("SG.test-key", stand_in.base_url, FROM, timeout=0.2).send(MESSAGE)
 
-    assert len(stand_in.received) == 1 and not stand_in.answered.is_set()
+    assert len(stand_in.wait_for_requests(1)) == 1 and not stand_in.answered.is_set()
 
 
 def test_a_refused_connection_raises():
