@@ -5,15 +5,27 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from app.accounts.countries import COUNTRIES
 from app.accounts.rules import ADDRESS_LIMITS, EMAIL_MAX, NAME_MAX, PASSWORD_MAX, AddressFields
 
 
+class AtMost(Length):
+    """A length limit that, when broken, drops the value, so the page does not echo it back."""
+
+    def __call__(self, form, field) -> None:
+        try:
+            super().__call__(form, field)
+        except ValidationError:
+            field.raw_data = []
+            field.data = ""
+            raise
+
+
 def at_most(limit: int) -> Length:
     """A length limit with the same wording the services use."""
-    return Length(max=limit, message=f"Use at most {limit} characters.")
+    return AtMost(max=limit, message=f"Use at most {limit} characters.")
 
 
 def strip(value: str | None) -> str | None:

@@ -88,11 +88,16 @@ def has_nul(values) -> bool:
     return any("\x00" in value for value in values)
 
 
-def refuse_nul_bytes() -> None:
-    """A 400 for a NUL byte anywhere in the path, the query string or a form value."""
-    form_values = request.form.values() if request.mimetype in FORM_TYPES else ()
+def refuse_unusable_values() -> None:
+    """A 400 for a NUL byte anywhere in the path, the query string or a form value; a 413 for a
+    form value over MAX_FORM_MEMORY_SIZE bytes in any encoding (werkzeug checks multipart
+    fields only), so no page ever echoes a huge value back."""
+    form_values = list(request.form.values()) if request.mimetype in FORM_TYPES else []
     if has_nul([request.path]) or has_nul(request.args.values()) or has_nul(form_values):
         abort(400, description="The request contains a character we cannot accept.")
+    largest = request.max_form_memory_size
+    if largest is not None and any(len(value) > largest for value in form_values):
+        abort(413)
 
 
 def trust_proxies(app: Flask) -> None:
@@ -111,7 +116,7 @@ def init_app(app: Flask) -> None:
     app.after_request(name_no_software)
     if app.config["PRODUCTION"]:
         app.after_request(add_hsts)
-    app.before_request(refuse_nul_bytes)
+    app.before_request(refuse_unusable_values)
     trust_proxies(app)
 
 
