@@ -69,6 +69,7 @@ class TestSession:
     cancel_url: str
     expires_at: datetime
     paid: bool
+    last_error: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,17 +144,21 @@ class TestGateway:
             cancel_url=record["cancel_url"],
             expires_at=datetime.fromisoformat(record["expires_at"]),
             paid=bool(self._redis.exists(_paid_key(session_id))),
+            last_error=(self._redis.get(_declined_key(session_id)) or b"").decode(),
         )
         if not session.paid and self._clock() >= session.expires_at:
             raise SessionExpired(session)
         return session
 
     def attempt_payment(self, session_id: str, card_number: str) -> CardAttempt:
-        """Pay with a test card. A paid session answers with its original (re-signed) event,
-        as Stripe retries a webhook: delivering it again is harmless."""
+        """Pay with a test card. A decline leaves the session open and its message on the page
+        (as Stripe keeps the PaymentIntent's last error); a paid session answers with its original
+        (re-signed) event, as Stripe retries a webhook: delivering it again is harmless."""
         session = self.session(session_id)
         card = TEST_CARDS_BY_NUMBER[card_number]
         if not session.paid and card.decline_message:
+            keep = max(session.expires_at - self._clock(), timedelta(0)) + UNPAID_RETENTION
+            self._redis.set(_declined_key(session_id), card.decline_message, ex=keep)
             payload = self._event("payment_intent.payment_failed", _declined(session, card))
             return CardAttempt(False, card.decline_message, payload, self.signature(payload))
         if not session.paid:
@@ -225,6 +230,10 @@ def _session_key(session_id: str) -> str:
 
 def _paid_key(session_id: str) -> str:
     return f"{PREFIX}:paid:{session_id}"
+
+
+def _declined_key(session_id: str) -> str:
+    return f"{PREFIX}:declined:{session_id}"
 
 
 def _completed(session: TestSession) -> dict:

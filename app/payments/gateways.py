@@ -1,7 +1,9 @@
 """The payment gateway interface: what checkout asks of a provider and what a provider tells us.
 
 Both gateways (Stripe and the built-in test gateway) speak Stripe's webhook format, so one function
-turns a verified Stripe-shaped event into a `GatewayEvent`.
+turns a verified Stripe-shaped event into a `GatewayEvent`. As on Stripe Checkout, a declined card
+is one attempt (DECLINED): the payment page stays open for another card. Only the session's end
+(expired, or an asynchronous payment that failed) fails a payment (FAILED).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class EventKind(enum.StrEnum):
     """What a gateway event means for a payment."""
 
     SUCCEEDED = "succeeded"
+    DECLINED = "declined"
     FAILED = "failed"
     REFUNDED = "refunded"
     IGNORED = "ignored"
@@ -164,7 +167,7 @@ def _classify(event_type: str, payment_object: Mapping[str, Any]) -> tuple[Event
     if event_type == "payment_intent.payment_failed":
         error = payment_object.get("last_payment_error")
         message = _text(error, "message") if isinstance(error, Mapping) else ""
-        return EventKind.FAILED, message or PAYMENT_FAILED_MESSAGE
+        return EventKind.DECLINED, message or PAYMENT_FAILED_MESSAGE
     if event_type == "charge.refunded":
         return EventKind.REFUNDED, ""
     return EventKind.IGNORED, ""

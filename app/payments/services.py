@@ -2,8 +2,10 @@
 
 Orders are known only by id and reference (the order number). A Payment moves past PENDING only on a
 verified webhook; every move records a domain event (PaymentProcessed, PaymentFailed,
-PaymentRefunded) in the caller's transaction. Gateway calls happen after the row carrying their
-idempotency key is flushed, so a retry after a rollback reuses the key and never charges twice.
+PaymentRefunded) in the caller's transaction. A declined card is not such a move: the payment page
+stays open, the payment stays PENDING with the decline's message, and the shopper tries again.
+Gateway calls happen after the row carrying their idempotency key is flushed, so a retry after a
+rollback reuses the key and never charges twice.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class WebhookOutcome(enum.StrEnum):
     """What handling one webhook did."""
 
     SUCCEEDED = "succeeded"
+    DECLINED = "declined"
     FAILED = "failed"
     REJECTED = "rejected"
     UNCHANGED = "unchanged"
@@ -148,8 +151,9 @@ def handle_webhook(session: Session, gateway: Gateway, payload: bytes, signature
     """Verify a gateway webhook and apply it to its Payment once; returns a WebhookOutcome.
 
     Raises InvalidSignature or MalformedEvent (the view answers 400). A replayed event id is
-    "duplicate" and changes nothing; a failure after success (out of order) changes nothing; a
-    success for another amount or currency is not taken as payment (PaymentFailed instead).
+    "duplicate" and changes nothing; a decline only notes its message on the pending payment; a
+    failure or decline after success (out of order) changes nothing; a success for another amount
+    or currency is not taken as payment (PaymentFailed instead).
     """
     event = gateway.parse_webhook(payload, signature)
     if event.kind == EventKind.IGNORED:
@@ -168,6 +172,8 @@ def handle_webhook(session: Session, gateway: Gateway, payload: bytes, signature
         return WebhookOutcome.DUPLICATE
     if event.kind == EventKind.SUCCEEDED:
         return _apply_success(session, payment, event)
+    if event.kind == EventKind.DECLINED:
+        return _note_decline(session, payment, event.message)
     if event.kind == EventKind.FAILED:
         if payment.status != PaymentStatus.PENDING:
             return WebhookOutcome.UNCHANGED
@@ -337,6 +343,15 @@ def _apply_success(session: Session, payment: Payment, event: GatewayEvent) -> W
     record_event(session, "PaymentProcessed", _event_payload(payment, ""))
     session.flush()
     return WebhookOutcome.SUCCEEDED
+
+
+def _note_decline(session: Session, payment: Payment, message: str) -> WebhookOutcome:
+    """One attempt was declined: the payment stays open for another card, with the reason."""
+    if payment.status != PaymentStatus.PENDING:
+        return WebhookOutcome.UNCHANGED
+    payment.failure_message = message[:FAILURE_MESSAGE_MAX]
+    session.flush()
+    return WebhookOutcome.DECLINED
 
 
 def _fail(session: Session, payment: Payment, message: str) -> None:

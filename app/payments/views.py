@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 
 from app.database import db
@@ -78,10 +79,13 @@ def unavailable(code: int, back_url: str | None = None):
 @bp.route("/test/<session_id>", methods=["GET", "POST"])
 @limiter.limit(CARD_ATTEMPT_LIMIT, methods=["POST"])
 def test_checkout(session_id: str):
-    """The test gateway's hosted page: pay with a test card, or cancel back to the store."""
+    """The test gateway's hosted page: pay with a test card, or cancel back to the store.
+
+    Post/redirect/get: a paid attempt goes on to the store, a declined one back to this page,
+    which shows why (so Back never offers to send the card form again).
+    """
     gateway = builtin_gateway()
     form = CardForm()
-    declined = ""
     try:
         checkout = services.builtin_checkout(gateway, session_id)
         if checkout.paid and request.method == "GET":
@@ -93,7 +97,7 @@ def test_checkout(session_id: str):
             db.session.commit()
             if attempt.paid:
                 return redirect(checkout.success_url, 303)
-            declined = attempt.message
+            return redirect(url_for("payments.test_checkout", session_id=session_id), 303)
     except SessionNotFound:
         return unavailable(404)
     except SessionExpired as expired:
@@ -102,7 +106,7 @@ def test_checkout(session_id: str):
         "payments/test_gateway.html",
         checkout=checkout,
         form=form,
-        declined=declined,
+        declined=checkout.last_error,
         test_cards=TEST_CARDS,
     )
     return page, INVALID_SUBMISSION if form.is_submitted() else 200

@@ -146,17 +146,17 @@ def test_paying_a_paid_session_again_redelivers_the_same_event(database, gateway
     assert services.handle_webhook(database, gateway, again.payload, again.signature) == "duplicate"
 
 
-def test_a_decline_fails_the_payment_and_a_later_success_still_counts(database, gateway):
+def test_a_decline_keeps_the_payment_open_and_a_later_success_pays(database, gateway):
     payment = start_payment_for(database, gateway, make_order(database))
     declined = gateway.gateway.attempt_payment(payment.provider_session_id, DECLINED)
 
     assert services.handle_webhook(database, gateway, declined.payload, declined.signature) == (
-        "failed"
+        "declined"
     )
-    assert (payment.status, payment.failure_message) == ("failed", "Your card was declined.")
-    assert [e.payload["message"] for e in events_named("PaymentFailed")] == [
-        "Your card was declined."
-    ]
+    assert (payment.status, payment.failure_message) == ("pending", "Your card was declined.")
+    assert events_named("PaymentFailed") == []
+    page = gateway.gateway.session(payment.provider_session_id)
+    assert (page.paid, page.last_error) == (False, "Your card was declined.")
 
     paid = gateway.gateway.attempt_payment(payment.provider_session_id, VISA)
     assert services.handle_webhook(database, gateway, paid.payload, paid.signature) == "succeeded"

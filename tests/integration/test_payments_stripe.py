@@ -317,16 +317,31 @@ def test_a_failure_delivered_after_the_success_changes_nothing(database, webhook
     assert events_named("PaymentFailed") == []
 
 
-def test_a_failed_payment_intent_fails_the_payment_with_stripes_message(database, webhook, pending):
-    failed = event_payload("evt_failed", "payment_intent.payment_failed")
+def test_a_declined_payment_intent_keeps_the_session_open_with_stripes_message(
+    database, webhook, pending
+):
+    declined = event_payload("evt_declined", "payment_intent.payment_failed")
+    paid = event_payload("evt_paid", "checkout.session.completed")
 
-    assert webhook(failed, sign(failed)).get_json()["outcome"] == "failed"
+    assert webhook(declined, sign(declined)).get_json()["outcome"] == "declined"
 
     payment = current(database, pending)
     assert (payment.status, payment.failure_message) == (
-        "failed",
+        "pending",
         "Your card has insufficient funds.",
     )
+    assert events_named("PaymentFailed") == []
+    assert webhook(paid, sign(paid)).get_json()["outcome"] == "succeeded"
+    assert current(database, pending).status == PaymentStatus.SUCCEEDED
+    assert len(events_named("PaymentProcessed")) == 1
+
+
+def test_an_expired_session_fails_the_payment(database, webhook, pending):
+    expired = event_payload("evt_expired", "checkout.session.expired", payment_status="unpaid")
+
+    assert webhook(expired, sign(expired)).get_json()["outcome"] == "failed"
+    payment = current(database, pending)
+    assert (payment.status, payment.failure_message) == ("failed", "The payment session expired.")
     [event] = events_named("PaymentFailed")
     assert event.payload == {
         "order_id": payment.order_id,
@@ -334,15 +349,8 @@ def test_a_failed_payment_intent_fails_the_payment_with_stripes_message(database
         "payment_id": payment.id,
         "amount": 2500,
         "currency": "USD",
-        "message": "Your card has insufficient funds.",
+        "message": "The payment session expired.",
     }
-
-
-def test_an_expired_session_fails_the_payment(database, webhook, pending):
-    expired = event_payload("evt_expired", "checkout.session.expired", payment_status="unpaid")
-
-    assert webhook(expired, sign(expired)).get_json()["outcome"] == "failed"
-    assert current(database, pending).failure_message == "The payment session expired."
 
 
 def test_a_delayed_payment_succeeds_on_its_async_event(database, webhook, pending):

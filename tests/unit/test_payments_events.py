@@ -80,21 +80,29 @@ def test_checkout_completed_but_unpaid_waits_for_the_async_result():
 
 
 @pytest.mark.parametrize(
-    ("event_type", "payment_object", "message"),
+    ("event_type", "payment_object", "kind", "message"),
     [
-        ("checkout.session.async_payment_failed", SESSION, "The payment did not go through."),
-        ("checkout.session.expired", SESSION, "The payment session expired."),
-        ("payment_intent.payment_failed", INTENT, "Your card was declined."),
+        (
+            "checkout.session.async_payment_failed",
+            SESSION,
+            "failed",
+            "The payment did not go through.",
+        ),
+        ("checkout.session.expired", SESSION, "failed", "The payment session expired."),
+        ("payment_intent.payment_failed", INTENT, "declined", "Your card was declined."),
         (
             "payment_intent.payment_failed",
             {**INTENT, "last_payment_error": None},
+            "declined",
             "The payment did not go through.",
         ),
     ],
 )
-def test_failures_carry_a_message_for_the_shopper(event_type, payment_object, message):
+def test_failures_and_declines_carry_a_message_for_the_shopper(
+    event_type, payment_object, kind, message
+):
     mapped = event_from_stripe(stripe_event(event_type, payment_object))
-    assert (mapped.kind, mapped.message, mapped.reference) == ("failed", message, "MP-1001")
+    assert (mapped.kind, mapped.message, mapped.reference) == (kind, message, "MP-1001")
 
 
 def test_a_payment_intent_failure_names_the_intent_not_a_session():
