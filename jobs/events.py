@@ -90,6 +90,30 @@ def refund_cancelled(session, payload: dict) -> None:
     )
 
 
+def refund_duplicate(session, payload: dict) -> None:
+    """PaymentDuplicated: give the second payment of one checkout back through its gateway."""
+    payments.refund_payment(
+        session,
+        payments.gateway_from_config(current_app.config, redis_client(current_app)),
+        order_id=payload["order_id"],
+        amount=payload["refund_amount"],
+        reason="duplicate",
+        idempotency_key=f"refund-{payload['reference']}-duplicate",
+    )
+
+
+def send_duplicate_notice(session, payload: dict) -> None:
+    """PaymentDuplicated: tell the shopper which order stands and which one is refunded."""
+    order = orders.get_order(session, payload["order_id"])
+    queue_email(
+        session,
+        emails.paid_twice(
+            order, _order_url(order), payload["kept_reference"], payload["refund_amount"]
+        ),
+        key=f"paid-twice:{order.number}",
+    )
+
+
 def send_cancellation(session, payload: dict) -> None:
     """OrderCancelled: tell the shopper (and whether a refund follows)."""
     order = orders.get_order(session, payload["order_id"])
@@ -123,6 +147,7 @@ HANDLERS: dict[str, tuple[Callable, ...]] = {
     "OrderCancelled": (return_stock, refund_cancelled, send_cancellation, release_promotion),
     "ReservationExpired": (release_promotion,),
     "PaymentRefunded": (apply_refund,),
+    "PaymentDuplicated": (refund_duplicate, send_duplicate_notice, release_promotion),
 }
 
 

@@ -26,6 +26,7 @@ from app.database import utcnow
 from app.money import Money
 from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
+from app.orders.rules import KEEPS_PAYMENT
 from app.shipping.rules import Destination, NoShippingRate, RateQuote, ShipmentRequest
 from app.shipping.services import quote_rates
 
@@ -204,16 +205,19 @@ def shipping_chosen(cart: CartView, state: CheckoutState) -> bool:
     )
 
 
-def pending_order(session: Session, state: CheckoutState) -> Order | None:
-    """The order this checkout placed, while it waits for payment.
+def placed_order(session: Session, state: CheckoutState) -> Order | None:
+    """The order this checkout placed, while it waits for payment or once it is paid: as long
+    as there is one, the checkout places no other.
 
-    An order placed with the token that is no longer waiting (paid, failed, expired, cancelled)
-    ends that attempt: the checkout continues under a new token (the caller keeps the state).
+    An order that ended unpaid (its payment failed for good, it expired or was cancelled) ends
+    that attempt: the checkout continues under its next token (the caller keeps the state).
     """
     order = orders.order_for_token(session, state.token)
     if order is None or order.status == OrderStatus.PENDING_PAYMENT:
         return order
-    state.token = orders.new_checkout_token()
+    if order.status in KEEPS_PAYMENT:
+        return order
+    state.token = orders.next_checkout_token(state.token)
     return None
 
 

@@ -93,6 +93,20 @@ def refunded(order: Order, order_url: str, amount: int) -> EmailRequest:
     )
 
 
+def paid_twice(order: Order, order_url: str, kept_reference: str, amount: int) -> EmailRequest:
+    """To the shopper when a second order of one checkout was paid: it is cancelled, refunded."""
+    return EmailRequest(
+        template="order_paid_twice",
+        to=order.email,
+        subject=f"You paid twice: we are refunding order {order.number}",
+        context={
+            **order_context(order, order_url),
+            "kept": kept_reference,
+            "refund": _money(order, amount),
+        },
+    )
+
+
 def merchant_new_order(order: Order, fulfilment: Fulfilment, to: str) -> EmailRequest:
     """To a merchant: its part of a paid order, to be shipped (no link: there is no merchant
     portal yet, so the email itself says what to ship, where, under which order number)."""

@@ -13,6 +13,23 @@ NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 CANCELLABLE = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED, OrderStatus.PAID})
 
+# An order in one of these states keeps the money paid for it (it was not refunded in full).
+KEEPS_PAYMENT = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.PARTIALLY_SHIPPED,
+        OrderStatus.SHIPPED,
+        OrderStatus.DELIVERED,
+        OrderStatus.PARTIALLY_REFUNDED,
+    }
+)
+
+# One checkout places its orders with the tokens `<checkout>`, `<checkout>.1`, `<checkout>.2` ...:
+# a new attempt after one ended unpaid (declined for good, expired, cancelled) is known to be the
+# same purchase, so a late payment for an old attempt is refunded when another one was paid.
+ATTEMPT_SEPARATOR = "."
+ATTEMPTS_PER_CHECKOUT = 20
+
 STATUS_MESSAGES = {
     OrderStatus.PENDING_PAYMENT: "Order placed; waiting for payment.",
     OrderStatus.PAYMENT_FAILED: "Payment failed.",
@@ -59,3 +76,19 @@ def access_key(secret: str, number: str) -> str:
 def valid_access_key(secret: str, number: str, key: str) -> bool:
     """Whether `key` opens order `number` (constant-time comparison)."""
     return hmac.compare_digest(access_key(secret, number), key or "")
+
+
+def checkout_attempt_tokens(token: str) -> list[str]:
+    """Every token the checkout that `token` belongs to may place an order with."""
+    checkout = token.partition(ATTEMPT_SEPARATOR)[0]
+    attempts = (f"{checkout}{ATTEMPT_SEPARATOR}{n}" for n in range(1, ATTEMPTS_PER_CHECKOUT))
+    return [checkout, *attempts]
+
+
+def next_attempt_token(token: str) -> str | None:
+    """The token of the checkout's next order attempt; None once it has used every one."""
+    checkout, _, attempt = token.partition(ATTEMPT_SEPARATOR)
+    number = int(attempt) + 1 if attempt.isdigit() else 1
+    if number >= ATTEMPTS_PER_CHECKOUT:
+        return None
+    return f"{checkout}{ATTEMPT_SEPARATOR}{number}"

@@ -25,7 +25,14 @@ from app.orders.models import (
     OrderLine,
     OrderStatus,
 )
-from app.orders.rules import CANCELLABLE, STATUS_MESSAGES, order_number
+from app.orders.rules import (
+    CANCELLABLE,
+    KEEPS_PAYMENT,
+    STATUS_MESSAGES,
+    checkout_attempt_tokens,
+    next_attempt_token,
+    order_number,
+)
 from app.platform.outbox import record_event
 
 
@@ -232,13 +239,19 @@ def _set_fulfilments(order: Order, status: FulfilmentStatus) -> None:
 def record_payment(session: Session, order_id: int, amount: int) -> str:
     """A payment succeeded: commit the reservation and mark the order paid.
 
-    Returns "paid", "already" (nothing to do: a redelivery) or "refund" (the payment came after
-    the stock was released and is no longer there, or the order was cancelled: the order is
-    cancelled and an OrderCancelled event asks for the refund).
+    Returns "paid", "already" (nothing to do: a redelivery), "duplicate" (another order of the
+    same checkout is paid already: this one is cancelled and a PaymentDuplicated event asks for
+    the refund and tells the shopper) or "refund" (the payment came after the stock was released
+    and is no longer there, or the order was cancelled: the order is cancelled and an
+    OrderCancelled event asks for the refund).
     """
-    order = _locked(session, order_id)
+    order, others = _locked_checkout(session, order_id)
     if order.paid_at is not None:
         return "already"
+    kept = next((other for other in others if other.status in KEEPS_PAYMENT), None)
+    if kept is not None:
+        _refund_duplicate(session, order, kept, amount)
+        return "duplicate"
     if order.status == OrderStatus.PENDING_PAYMENT:
         sold = inventory.commit_reservation(session, order.number)
     elif order.status in (OrderStatus.PAYMENT_FAILED, OrderStatus.EXPIRED):
@@ -260,8 +273,47 @@ def record_payment(session: Session, order_id: int, amount: int) -> str:
     return "paid"
 
 
+def _locked_checkout(session: Session, order_id: int) -> tuple[Order, list[Order]]:
+    """The order and the other orders its checkout placed, all locked in id order (two payments
+    for one checkout wait for each other, and never deadlock)."""
+    token = session.scalar(sa.select(Order.checkout_token).where(Order.id == order_id))
+    if token is None:
+        raise OrderNotFound(order_id)
+    placed = session.scalars(
+        sa.select(Order)
+        .where(Order.checkout_token.in_({token, *checkout_attempt_tokens(token)}))
+        .order_by(Order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    order = next(each for each in placed if each.id == order_id)
+    return order, [each for each in placed if each.id != order_id]
+
+
+def _refund_duplicate(session: Session, order: Order, kept: Order, amount: int) -> None:
+    """Money came for a second order of one checkout: the order closes and is refunded."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        inventory.release_reservation(session, order.number, StockReason.CANCEL)
+    order.paid_at = utcnow()
+    order.cancelled_at = order.cancelled_at or order.paid_at
+    _set_status(
+        session,
+        order,
+        OrderStatus.CANCELLED,
+        f"Paid twice: order {kept.number} of the same checkout is already paid, "
+        "so this payment is refunded.",
+    )
+    _set_fulfilments(order, FulfilmentStatus.CANCELLED)
+    record_event(
+        session,
+        "PaymentDuplicated",
+        {**_event_payload(order), "refund_amount": amount, "kept_reference": kept.number},
+    )
+
+
 def record_payment_failure(session: Session, order_id: int, message: str) -> bool:
-    """A payment was declined: release the stock; the shopper may try again. False if no change."""
+    """The payment failed for good (its session expired, or the amount was wrong): release the
+    stock; the shopper may check out again. False if no change."""
     order = _locked(session, order_id)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
@@ -392,3 +444,9 @@ def orders_for_user(session: Session, user_id: int, limit: int = 50) -> list[Ord
 def new_checkout_token() -> str:
     """An unguessable token that identifies one checkout attempt (the idempotency key)."""
     return secrets.token_urlsafe(24)
+
+
+def next_checkout_token(token: str) -> str:
+    """The token of the checkout's next attempt, after the order placed with `token` ended
+    unpaid (a new checkout's once it has used all its attempts)."""
+    return next_attempt_token(token) or new_checkout_token()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import email
+import json
 from datetime import timedelta
+from email import policy
 
 import pytest
 import sqlalchemy as sa
@@ -11,15 +14,22 @@ from flask import current_app
 from app.checkout import services as checkout
 from app.checkout.models import DiscountKind, Promotion
 from app.database import utcnow
+from app.extensions import redis_client
 from app.inventory.models import StockReservation
 from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
+from app.payments import services as payments
 from app.payments.models import Payment, PaymentStatus, Refund
 from app.platform.models import OutboxEvent
 from jobs import delivery, events
-from tests.support.buying import ledger_totals, new_order, stock
+from tests.support.buying import events_named, ledger_totals, new_order, stock
 from tests.support.factories import make_merchant, make_product
-from tests.support.payments import pay_with_test_card
+from tests.support.payments import (
+    checkout_session,
+    pay_with_test_card,
+    start_payment_for,
+    stripe_event,
+)
 
 PAYS = "4242424242424242"
 DECLINED = "4000000000000002"
@@ -44,6 +54,12 @@ def place_and_pay(database, products, card: str, token: str = "tok") -> Order:
 
 def mails(outbox) -> list[str]:
     return sorted(path.read_text() for path in outbox.glob("*.eml"))
+
+
+def plain_texts(outbox) -> list[str]:
+    """The plain-text part of every email, decoded."""
+    messages = (email.message_from_string(text, policy=policy.default) for text in mails(outbox))
+    return [message.get_body(("plain",)).get_content() for message in messages]
 
 
 def subjects(outbox) -> list[str]:
@@ -86,14 +102,125 @@ def test_paying_commits_stock_and_sends_every_email_once(database, shop, outbox)
         assert ledger_totals(product.variants[0].id) == (3, 0)
 
 
-def test_a_declined_card_frees_the_stock_and_tells_the_shopper(database, shop, outbox):
+def test_a_declined_card_then_a_good_one_pays_the_one_order_without_a_failure(
+    database, shop, outbox
+):
     order = place_and_pay(database, shop, DECLINED)
 
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    for product in shop:
+        assert stock(product.variants[0].id) == (5, 2)
+    payment = database.scalar(sa.select(Payment))
+    assert (payment.status, payment.failure_message) == (
+        PaymentStatus.PENDING,
+        "Your card was declined.",
+    )
+    assert mails(outbox) == []
+
+    order = place_and_pay(database, shop, PAYS)
+
+    assert order.status == OrderStatus.PAID
+    for product in shop:
+        assert stock(product.variants[0].id) == (3, 0)
+        assert ledger_totals(product.variants[0].id) == (3, 0)
+    assert database.scalar(sa.select(sa.func.count(Order.id))) == 1
+    assert database.scalar(sa.select(sa.func.count(Payment.id))) == 1
+    assert events_named("PaymentFailed") == []
+    assert subjects(outbox) == sorted(
+        [
+            f"Order {order.number} confirmed",
+            f"New order {order.number}: 1 item(s) to ship",
+            f"New order {order.number}: 1 item(s) to ship",
+        ]
+    )
+
+
+def test_an_expired_payment_session_fails_the_order_frees_the_stock_and_tells_the_shopper(
+    database, shop, outbox
+):
+    order = place_and_pay(database, shop, DECLINED)
+    payment = database.scalar(sa.select(Payment))
+    expired = json.dumps(
+        stripe_event(
+            "checkout.session.expired",
+            checkout_session(
+                id=payment.provider_session_id,
+                client_reference_id=order.number,
+                metadata={"reference": order.number},
+                amount_total=order.total_amount,
+                payment_status="unpaid",
+            ),
+            "evt_expired",
+        )
+    ).encode()
+    gateway = payments.gateway_from_config(current_app.config, redis_client(current_app))
+
+    assert payments.handle_webhook(database, gateway, expired, gateway.signature(expired)) == (
+        "failed"
+    )
+    database.commit()
+
+    order = database.get(Order, order.id, populate_existing=True)
     assert order.status == OrderStatus.PAYMENT_FAILED
     for product in shop:
         assert stock(product.variants[0].id) == (5, 0)
     assert subjects(outbox) == [f"Payment for order {order.number} did not go through"]
-    assert "Your card was declined." in mails(outbox)[0]
+    assert "did not go through: The payment session expired." in plain_texts(outbox)[0]
+
+
+def open_payment(database, order: Order, hours: int):
+    """Start paying for `order` on a test gateway page open for `hours` (as Stripe's sessions
+    outlive the order's hold)."""
+    gateway = payments.gateway_from_config(current_app.config, redis_client(current_app))
+    with current_app.test_request_context():
+        payment = start_payment_for(
+            database, gateway, order, expires_at=utcnow() + timedelta(hours=hours)
+        )
+    database.commit()
+    return gateway, payment.provider_session_id
+
+
+def test_a_second_paid_order_of_one_checkout_is_refunded_and_the_shopper_told(
+    database, shop, outbox
+):
+    first, _ = orders.place_order(database, new_order("checkout", [(shop[0], 2)]))
+    database.commit()
+    gateway, first_session = open_payment(database, first, hours=2)
+    assert orders.expire_order(database, first.number, now=utcnow() + timedelta(hours=1))
+    database.commit()
+    second, _ = orders.place_order(
+        database, new_order(orders.next_checkout_token("checkout"), [(shop[0], 2)])
+    )
+    database.commit()
+    pay_with_test_card(current_app, database, second)
+
+    payments.pay_builtin_checkout(database, gateway, first_session, PAYS)
+    database.commit()
+
+    kept = database.get(Order, second.id, populate_existing=True)
+    refunded = database.get(Order, first.id, populate_existing=True)
+    assert kept.status == OrderStatus.PAID
+    assert refunded.status == OrderStatus.REFUNDED
+    assert refunded.refunded_amount == refunded.total_amount
+    [refund] = database.scalars(sa.select(Refund)).all()
+    assert (refund.amount, refund.idempotency_key) == (
+        refunded.total_amount,
+        f"refund-{first.number}-duplicate",
+    )
+    assert stock(shop[0].variants[0].id) == (3, 0)
+    assert ledger_totals(shop[0].variants[0].id) == (3, 0)
+    assert f"You paid twice: we are refunding order {first.number}" in subjects(outbox)
+    assert f"Refund for order {first.number}" in subjects(outbox)
+    assert f"Order {first.number} confirmed" not in subjects(outbox)
+    notice = next(text for text in plain_texts(outbox) if "the same checkout twice" in text)
+    assert f"order {second.number} was already paid" in notice
+    assert f"refunding its {kept.total.format()} to your card" in notice
+
+    before = mails(outbox)
+    redeliver_everything(database)
+    assert database.scalar(sa.select(sa.func.count(Refund.id))) == 1
+    assert mails(outbox) == before
+    assert stock(shop[0].variants[0].id) == (3, 0)
 
 
 def test_cancelling_a_paid_order_refunds_and_restocks_once(database, shop, outbox):
