@@ -7,6 +7,7 @@ idempotency key of "place order") never appears in a URL. Prices always come fro
 from __future__ import annotations
 
 import hmac
+import time
 from dataclasses import asdict
 
 from flask import (
@@ -20,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import RequestLimit
 from flask_login import current_user
 from htmx_flask import request
 from wtforms.fields.choices import SelectChoice
@@ -62,6 +64,11 @@ STALE_CHECKOUT = (
     "already placed). Review your order and try again."
 )
 EMPTY_CART = "Your cart is empty: add something before you check out."
+TOO_MANY_REQUESTS = 429
+PLACING_TOO_FAST = (
+    "You have placed orders too often in the last minute. Your checkout is kept: wait a moment, "
+    "then place your order again."
+)
 PAID_STATUSES = frozenset(
     {
         OrderStatus.PAID,
@@ -81,6 +88,20 @@ class StepNotReady(Exception):
         super().__init__(message or endpoint)
         self.endpoint = endpoint
         self.message = message
+
+
+class PlacingTooFast(Exception):
+    """The place-order rate limit is reached; it resets in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def placing_too_fast(limit: RequestLimit) -> None:
+    """When the place-order limit is reached: answer with the checkout (see `keep_checkout`)
+    instead of the bare 429 page."""
+    raise PlacingTooFast(max(1, limit.reset_at - int(time.time())))
 
 
 @bp.errorhandler(StepNotReady)
@@ -133,11 +154,11 @@ def save(state: CheckoutState) -> None:
     session[STATE_KEY] = state.as_dict()
 
 
-def pending_order(state: CheckoutState) -> Order | None:
-    """The order this checkout placed while it waits for payment (the state is saved if the
-    checkout moved on to a new token)."""
+def placed_order(state: CheckoutState) -> Order | None:
+    """The order this checkout placed while it waits for payment or once paid (the state is
+    saved if the checkout moved on to its next attempt)."""
     token = state.token
-    order = checkout.pending_order(db.session, state)
+    order = checkout.placed_order(db.session, state)
     if state.token != token:
         save(state)
     return order
@@ -163,7 +184,10 @@ def order_key(order: Order) -> str:
 def start():
     """Begin (or resume) checkout at the first step that still needs the shopper."""
     state = current_state()
-    if pending_order(state) is not None:
+    order = placed_order(state)
+    if order is not None and order.status != OrderStatus.PENDING_PAYMENT:
+        return redirect(completion_url(order), 303)
+    if order is not None:
         save(state)
         return redirect(url_for("checkout.review"), 303)
     cart = cart_with_lines()
@@ -357,9 +381,12 @@ def pending_page(order: Order, state: CheckoutState, problem: str = "", status: 
 
 @bp.get("/review")
 def review():
-    """Step 3: everything line by line, promo code, and the "Place order" button."""
+    """Step 3: everything line by line, promo code, and the "Place order" button; once the
+    order is placed, the way to pay it, and once paid, its confirmation."""
     state = current_state()
-    order = pending_order(state)
+    order = placed_order(state)
+    if order is not None and order.status != OrderStatus.PENDING_PAYMENT:
+        return redirect(completion_url(order), 303)
     if order is not None:
         return pending_page(order, state)
     cart = cart_with_lines()
@@ -407,8 +434,33 @@ def stale_checkout() -> tuple[str, int]:
     return render_template("checkout/stale.html", message=STALE_CHECKOUT), CONFLICT
 
 
+@bp.errorhandler(PlacingTooFast)
+def keep_checkout(error: PlacingTooFast) -> Response:
+    """Placing orders too fast keeps the checkout: its page again with why, as a 429."""
+    response = current_app.make_response(limited_checkout_page())
+    response.status_code = TOO_MANY_REQUESTS
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def limited_checkout_page():
+    """The page the shopper was placing the order from, with the rate limit's message."""
+    state = saved_state()
+    order = placed_order(state) if state is not None else None
+    if order is not None and order.status == OrderStatus.PENDING_PAYMENT:
+        return pending_page(order, state, problem=PLACING_TOO_FAST)
+    cart = current_cart()
+    if state is None or order is not None or cart.is_empty:
+        return render_template("checkout/stale.html", message=PLACING_TOO_FAST)
+    try:
+        ready = ready_for_review(cart, state)
+    except StepNotReady:
+        return render_template("checkout/stale.html", message=PLACING_TOO_FAST)
+    return review_page(cart, ready, problem=PLACING_TOO_FAST)
+
+
 @bp.post("/place")
-@limiter.limit(PLACE_ORDER_RATE_LIMIT)
+@limiter.limit(PLACE_ORDER_RATE_LIMIT, on_breach=placing_too_fast)
 def place():
     """Place the order (once per checkout token, however often it is sent), then go and pay."""
     form = PlaceOrderForm()
@@ -487,9 +539,10 @@ def pay(order: Order, state: CheckoutState):
 
 
 def payment_outcome(order: Order) -> str:
-    """ "paid", "confirming" (the provider has not told us yet), "failed" or "closed"."""
+    """ "paid", "waiting" (not paid yet, or the provider has not told us yet), "failed" or
+    "closed"; only "waiting" may still change."""
     if order.status == OrderStatus.PENDING_PAYMENT:
-        return "confirming"
+        return "waiting"
     if order.status == OrderStatus.PAYMENT_FAILED:
         return "failed"
     if order.status in PAID_STATUSES:
@@ -514,7 +567,8 @@ def finish_checkout(order: Order) -> int | None:
 
 @bp.get("/complete/<number>")
 def complete(number: str):
-    """Confirmation: thank you once paid; until the provider confirms, a block that re-checks."""
+    """Confirmation: thank you once paid; until then, a block that re-checks by itself (and
+    the way back to the same payment page, where a declined card may be replaced)."""
     key = request.args.get("key", "")
     if not valid_access_key(current_app.config["SECRET_KEY"], number, key):
         abort(404)
@@ -524,11 +578,13 @@ def complete(number: str):
         abort(404)
     outcome = payment_outcome(order)
     emptied_cart = finish_checkout(order) if outcome == "paid" else None
+    payment = payments.payment_for_order(db.session, order.id) if outcome == "waiting" else None
     return render_page_or_block(
         "checkout/complete.html",
         "status",
         order=order,
         outcome=outcome,
+        payment=payment,
         emptied_cart=emptied_cart,
         last_message=order.history[-1].message if order.history else "",
         status_url=url_for("checkout.complete", number=order.number, key=key),

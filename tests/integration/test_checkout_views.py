@@ -19,6 +19,7 @@ from app.database import utcnow
 from app.inventory import services as inventory
 from app.inventory.services import ShortLine
 from app.money import Money
+from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
 from app.orders.rules import access_key
 from app.payments.models import Payment
@@ -642,26 +643,70 @@ def test_after_paying_the_next_checkout_starts_afresh(client, shop, database):
     assert review.headers["Location"].endswith("/checkout/details")
 
 
-def test_a_declined_card_releases_the_stock_and_review_starts_a_new_attempt(client, shop, database):
+def test_a_declined_card_keeps_the_order_and_the_shopper_pays_on_the_same_page(
+    client, shop, database, outbox
+):
     first = to_review(client, shop["tee"])
     payment_url = place(client, first).headers["Location"]
 
     declined = pay(client, payment_url, DECLINED_CARD)
 
-    assert declined.status_code == 422
-    assert "Your card was declined." in declined.get_data(as_text=True)
+    assert declined.status_code == 303
+    assert declined.headers["Location"] == urlsplit(payment_url).path
+    assert "Your card was declined." in client.get(declined.headers["Location"]).get_data(
+        as_text=True
+    )
     (order,) = orders_in(database)
-    assert order.status == OrderStatus.PAYMENT_FAILED
-    assert stock(shop["tee"].variants[0].id) == (5, 0)
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert stock(shop["tee"].variants[0].id) == (5, 1)
+    assert list(outbox.glob("*.eml")) == []
     review = client.get("/checkout/review")
-    assert review.status_code == 200 and "Place order" in review.get_data(as_text=True)
-    assert token_of(review) != token_of(first)
+    assert "is waiting for payment" in review.get_data(as_text=True)
+    assert token_of(review) == token_of(first)
+    assert place(client, review).headers["Location"] == payment_url
+
+    paid = pay(client, payment_url)
+
+    assert "/checkout/complete/MP-" in paid.headers["Location"]
+    (order,) = orders_in(database)
+    assert order.status == OrderStatus.PAID
+    assert stock(shop["tee"].variants[0].id) == (4, 0)
+    assert "Thank you for your order" in client.get(local_path(paid.headers["Location"])).get_data(
+        as_text=True
+    )
+
+
+def test_a_paid_checkout_never_places_a_second_order(client, shop, database):
+    review = to_review(client, shop["tee"])
+    paid = pay(client, place(client, review).headers["Location"])
+    completion = paid.headers["Location"]
+
+    for answer in (client.get("/checkout/review"), client.get("/checkout"), place(client, review)):
+        assert answer.status_code == 303
+        assert answer.headers["Location"] == completion
+
+    assert len(orders_in(database)) == 1
+    client.get(local_path(completion))
+    assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
+
+
+def test_after_the_order_expired_the_checkout_places_its_next_attempt(client, shop, database):
+    first = to_review(client, shop["tee"])
+    place(client, first)
+    (order,) = orders_in(database)
+    assert orders.expire_order(database, order.number, now=utcnow() + timedelta(hours=1))
+    database.commit()
+
+    review = client.get("/checkout/review")
+    assert "Place order" in review.get_data(as_text=True)
     assert place(client, review).status_code == 303
-    assert len(orders_in(database)) == 2
+
+    tokens = sorted(order.checkout_token for order in orders_in(database))
+    assert tokens == [token_of(first), f"{token_of(first)}.1"]
 
 
 def test_the_confirmation_waits_for_the_payment_and_rechecks(client, shop, app, database):
-    place(client, to_review(client, shop["tee"]))
+    payment_url = place(client, to_review(client, shop["tee"])).headers["Location"]
     (order,) = orders_in(database)
     url = completion_path(app, order.number)
 
@@ -669,11 +714,41 @@ def test_the_confirmation_waits_for_the_payment_and_rechecks(client, shop, app, 
     fragment = client.get(url, headers=HTMX)
 
     text = page.get_data(as_text=True)
-    assert "Confirming your payment…" in text
+    assert "Waiting for your payment" in text
+    assert f'data-hx-get="{url.replace("&", "&amp;")}"' in text
     assert 'data-hx-trigger="every 2s"' in text
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in text
+    assert f'href="{payment_url}"' in text
+    assert "Back to review" not in text
     assert fragment.get_data(as_text=True).lstrip().startswith('<div id="order-status"')
     assert "<html" not in fragment.get_data(as_text=True)
+
+
+def test_the_confirmation_after_a_decline_says_so_and_keeps_waiting(client, shop, app, database):
+    payment_url = place(client, to_review(client, shop["tee"])).headers["Location"]
+    pay(client, payment_url, DECLINED_CARD)
+    (order,) = orders_in(database)
+
+    text = client.get(completion_path(app, order.number)).get_data(as_text=True)
+
+    assert "Waiting for your payment" in text
+    assert "did not go through: Your card was declined. You have not been charged." in text
+    assert f'href="{payment_url}"' in text
+    assert 'data-hx-trigger="every 2s"' in text
+
+
+def test_the_confirmation_stops_rechecking_once_paid(client, shop, app, database):
+    payment_url = place(client, to_review(client, shop["tee"])).headers["Location"]
+    (order,) = orders_in(database)
+    url = completion_path(app, order.number)
+    assert 'data-hx-trigger="every 2s"' in client.get(url, headers=HTMX).get_data(as_text=True)
+
+    pay(client, payment_url)
+    fragment = client.get(url, headers=HTMX).get_data(as_text=True)
+
+    assert "Thank you for your order" in fragment
+    assert "data-hx-trigger" not in fragment and "data-hx-get" not in fragment
+    assert "http-equiv" not in client.get(url).get_data(as_text=True)
 
 
 def completion_path(app, number: str) -> str:
@@ -722,6 +797,25 @@ def test_placing_orders_is_rate_limited_per_ip(limited_client):
     statuses = [attempt().status_code for _ in range(10)]
 
     assert statuses == [409] * 10
-    assert attempt().status_code == 429
-    assert "Too many requests" in attempt().get_data(as_text=True)
+    limited = attempt()
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61
+    assert "You have placed orders too often" in limited.get_data(as_text=True)
     assert attempt("10.9.9.9").status_code == 409
+
+
+def test_the_place_order_limit_keeps_the_checkout(limited_client, shop, database):
+    review = to_review(limited_client, shop["tee"])
+    for _ in range(10):
+        limited_client.post("/checkout/place", data={"token": "another checkout"})
+
+    limited = place(limited_client, review)
+
+    page = limited.get_data(as_text=True)
+    assert limited.status_code == 429
+    assert 1 <= int(limited.headers["Retry-After"]) <= 61
+    assert "Review your order" in page and "Place order" in page
+    assert "You have placed orders too often in the last minute." in page
+    assert "Pocket Tee" in page
+    assert token_of(limited) == token_of(review)
+    assert orders_in(database) == []
