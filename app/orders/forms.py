@@ -1,4 +1,4 @@
-"""Order forms: the guest lookup and the cancel button."""
+"""Order forms: the guest lookup and the confirmed cancel."""
 
 from __future__ import annotations
 
@@ -22,7 +22,17 @@ class OrderLookupForm(FlaskForm):
     email = email_field()
 
 
+CONFIRMED = "yes"
+
+
 class CancelOrderForm(FlaskForm):
-    """Cancel an order; guests carry the order's access key."""
+    """Cancel an order, sent from its confirmation page ("Yes, cancel"); guests carry the
+    order's access key."""
 
     key = HiddenField()
+    confirm = HiddenField()
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the shopper pressed "Yes, cancel" (not a form from before the confirmation)."""
+        return self.confirm.data == CONFIRMED

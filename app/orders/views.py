@@ -1,4 +1,5 @@
-"""Order pages for shoppers: history, detail (owner or access key), guest lookup, cancel."""
+"""Order pages for shoppers: history, detail (owner or access key), guest lookup, cancel (after
+a confirmation)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from htmx_flask import request
 from app.database import db
 from app.extensions import limiter
 from app.orders import services as orders
-from app.orders.forms import CancelOrderForm, OrderLookupForm
+from app.orders.forms import CONFIRMED, CancelOrderForm, OrderLookupForm
 from app.orders.models import FulfilmentStatus, Order
 from app.orders.rules import STATUS_LABELS, access_key, can_cancel, valid_access_key
 from app.platform.errors import render_error
@@ -92,7 +93,6 @@ def detail_page(order: Order, key: str, problem: str = "", status: int = 200):
         order=order,
         key=key,
         cancellable=can_cancel(order.status, has_shipped(order)),
-        cancel_form=CancelOrderForm(formdata=None, key=key),
         problem=problem,
     ), status
 
@@ -104,12 +104,31 @@ def detail(number: str):
     return detail_page(visible_order(number, key), key)
 
 
+@bp.get("/<number>/cancel")
+def confirm_cancel(number: str):
+    """Ask first: what cancelling means for this order, and a "Yes, cancel" button."""
+    key = opening_key(number, request.args.get("key", ""))
+    order = visible_order(number, key)
+    if not can_cancel(order.status, has_shipped(order)):
+        return detail_page(order, key, problem=NOT_CANCELLABLE, status=CONFLICT)
+    return render_template(
+        "orders/cancel.html",
+        order=order,
+        key=key,
+        cancel_form=CancelOrderForm(formdata=None, key=key, confirm=CONFIRMED),
+        order_url=url_for("orders.detail", number=order.number, key=key or None),
+    )
+
+
 @bp.post("/<number>/cancel")
 def cancel(number: str):
-    """Cancel before shipment; a paid order is refunded (and restocked) by the event handlers."""
+    """Cancel before shipment, once confirmed (anything else is shown the confirmation); a paid
+    order is refunded (and restocked) by the event handlers."""
     form = CancelOrderForm()
     key = opening_key(number, form.key.data or "")
     order = visible_order(number, key)
+    if not form.confirmed:
+        return redirect(url_for("orders.confirm_cancel", number=order.number, key=key or None), 303)
     try:
         cancelled = orders.cancel_order(db.session, order.id)
     except orders.OrderNotCancellable:

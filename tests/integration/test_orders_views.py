@@ -243,12 +243,60 @@ def test_lookup_is_rate_limited(limited_client):
 # --- cancelling -------------------------------------------------------------------------------
 
 
+YES = {"confirm": "yes"}
+
+
+def test_cancelling_asks_first_on_a_page_of_its_own(app, client, database, product):
+    order = place(database, "t", product, 2)
+    key = key_of(app, order)
+    confirm_path = f"/orders/{order.number}/cancel?key={key}"
+
+    detail = client.get(f"/orders/{order.number}?key={key}").get_data(as_text=True)
+    confirm = client.get(confirm_path)
+
+    assert f'href="{confirm_path}"' in detail
+    assert 'method="post"' not in main_of(client.get(f"/orders/{order.number}?key={key}"))
+    page = main_of(confirm)
+    assert confirm.status_code == 200
+    assert f"Cancel order {order.number}?" in page and "You have not been charged." in page
+    assert f'<form method="post" action="/orders/{order.number}/cancel">' in page
+    assert '<input type="hidden" name="confirm" value="yes">' in page
+    assert f'<input type="hidden" name="key" value="{key}">' in page
+    assert f"Yes, cancel order {order.number}" in page
+    assert f'href="/orders/{order.number}?key={key}">No, keep my order</a>' in page
+    assert fresh(database, order).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_a_cancel_without_the_confirmation_is_sent_to_it(app, client, database, product):
+    order = place(database, "t", product)
+    key = key_of(app, order)
+
+    response = client.post(f"/orders/{order.number}/cancel", data={"key": key})
+
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/orders/{order.number}/cancel?key={key}")
+    assert fresh(database, order).status == OrderStatus.PENDING_PAYMENT
+
+
+def test_a_paid_order_says_it_will_be_refunded_before_cancelling(client, database, ann, product):
+    order = place(database, "t", product, 2, user_id=ann.id)
+    pay_with_test_card(client.application, database, order)
+    log_in(client, ann)
+
+    page = main_of(client.get(f"/orders/{order.number}/cancel"))
+
+    assert f"the {order.total.format()} you paid will be refunded to your card" in page
+    assert 'name="key"' not in page
+
+
 def test_cancelling_an_unpaid_order_releases_its_stock(app, client, database, product):
     order = place(database, "t", product, 2)
     key = key_of(app, order)
     assert stock(product.variants[0].id) == (5, 2)
 
-    response = client.post(f"/orders/{order.number}/cancel", data={"key": key}, buffered=True)
+    response = client.post(
+        f"/orders/{order.number}/cancel", data={"key": key, **YES}, buffered=True
+    )
 
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/orders/{order.number}?key={key}")
@@ -267,7 +315,7 @@ def test_cancelling_a_paid_order_refunds_and_restocks(client, database, ann, pro
     assert stock(product.variants[0].id) == (3, 0)
     log_in(client, ann)
 
-    response = client.post(f"/orders/{order.number}/cancel", buffered=True)
+    response = client.post(f"/orders/{order.number}/cancel", data=YES, buffered=True)
 
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/orders/{order.number}")
@@ -290,8 +338,11 @@ def test_a_shipped_order_cannot_be_cancelled(app, client, database, product):
     database.commit()
     key = key_of(app, order)
 
-    response = client.post(f"/orders/{order.number}/cancel", data={"key": key})
+    response = client.post(f"/orders/{order.number}/cancel", data={"key": key, **YES})
+    confirm = client.get(f"/orders/{order.number}/cancel?key={key}")
 
+    assert response.status_code == confirm.status_code == 409
+    assert "can no longer be cancelled" in confirm.get_data(as_text=True)
     assert response.status_code == 409
     assert "can no longer be cancelled" in response.get_data(as_text=True)
     assert fresh(database, order).status == OrderStatus.PAID
@@ -301,10 +352,11 @@ def test_nobody_else_can_cancel(app, client, database, ann, bob, product):
     order = place(database, "t", product, user_id=ann.id)
     log_in(client, bob)
 
-    without_key = client.post(f"/orders/{order.number}/cancel")
-    wrong_key = client.post(f"/orders/{order.number}/cancel", data={"key": "A" * 24})
+    without_key = client.post(f"/orders/{order.number}/cancel", data=YES)
+    wrong_key = client.post(f"/orders/{order.number}/cancel", data={"key": "A" * 24, **YES})
+    confirm = client.get(f"/orders/{order.number}/cancel?key={'A' * 24}")
 
-    assert without_key.status_code == wrong_key.status_code == 404
+    assert without_key.status_code == wrong_key.status_code == confirm.status_code == 404
     assert fresh(database, order).status == OrderStatus.PENDING_PAYMENT
 
 
@@ -312,7 +364,9 @@ def test_cancel_needs_a_csrf_token(app, client, database, product, monkeypatch):
     order = place(database, "t", product)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
 
-    response = client.post(f"/orders/{order.number}/cancel", data={"key": key_of(app, order)})
+    response = client.post(
+        f"/orders/{order.number}/cancel", data={"key": key_of(app, order), **YES}
+    )
 
     assert response.status_code == 400
     assert fresh(database, order).status == OrderStatus.PENDING_PAYMENT
