@@ -54,16 +54,19 @@ def store(live_app) -> Store:
 
 @pytest.fixture(scope="session")
 def live_server(live_app, store) -> Iterator[str]:
-    """The seeded app served by werkzeug on 127.0.0.1 and a free port, in a daemon thread.
+    """The seeded app served by werkzeug on 127.0.0.1 and a free port, in a daemon thread; its
+    SITE_URL (every absolute link) is that address.
 
     Yields the base URL.
     """
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, live_app, threaded=True, request_handler=QuietHandler
     )
+    url = f"http://127.0.0.1:{server.server_port}"
+    live_app.config["SITE_URL"] = url
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield url
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
