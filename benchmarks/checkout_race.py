@@ -335,7 +335,8 @@ def percentiles(latencies: list[float]) -> str:
 
 @contextlib.contextmanager
 def gunicorn_threads(env: dict[str, str], workdir: Path) -> Iterator[str]:
-    """The app under gunicorn with WORKERS processes of THREADS threads."""
+    """The app under gunicorn with WORKERS processes of THREADS threads; its SITE_URL is its own
+    address (the payment page a placed order redirects to is built on it)."""
     port = bench.free_port()
     log = (workdir / "gunicorn.log").open("w")
     process = subprocess.Popen(
@@ -356,7 +357,7 @@ def gunicorn_threads(env: dict[str, str], workdir: Path) -> Iterator[str]:
             "wsgi:app",
         ],
         cwd=bench.ROOT,
-        env=env,
+        env={**env, "SITE_URL": f"http://{bench.HOST}:{port}"},
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
