@@ -1,7 +1,8 @@
 """A guest's purchase in Chromium: two shops, the test gateway's card page, the confirmation.
 
 JavaScript on (htmx swaps the totals) and off (plain forms, the confirmation refreshes itself);
-a declined card gives the stock back; axe-core finds nothing on the checkout pages.
+a declined card is followed by a good one on the same page, for one paid order and one
+confirmation; axe-core finds nothing on the checkout pages.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from playwright.sync_api import Page, expect
 
 from app.catalog.models import Product
 from app.database import db
+from app.notifications.models import EmailState, OutboxEmail
+from app.orders.models import Order, OrderStatus
+from app.platform.models import OutboxEvent
 from e2e.checks import ConsoleErrors, axe_violations, describe_violations
 from e2e.conftest import TIMEOUT_MS
 from tests.support.buying import stock
@@ -151,25 +155,66 @@ def test_a_guest_buys_from_two_shops_with_javascript(page: Page, live_app: Flask
     assert console.take() == []
 
 
-def test_a_declined_card_shows_the_error_and_frees_the_stock(page: Page, live_app: Flask):
+def settled_emails(live_app: Flask, email: str) -> list[str] | None:
+    """The subjects of the emails to `email`, once every outbox event has been handled and every
+    email to that address has been sent; None while any is still on its way."""
+    with live_app.app_context():
+        waiting_events = db.session.scalar(
+            sa.select(sa.func.count(OutboxEvent.id)).where(OutboxEvent.delivered_at.is_(None))
+        )
+        emails = db.session.execute(
+            sa.select(OutboxEmail.subject, OutboxEmail.state).where(OutboxEmail.recipient == email)
+        ).all()
+    if waiting_events or any(state != EmailState.SENT for _, state in emails):
+        return None
+    return sorted(subject for subject, _ in emails)
+
+
+def test_a_declined_card_then_a_good_one_pays_one_order_once(page: Page, live_app: Flask):
+    console = ConsoleErrors(page)
+    email = "decline.then.pay@example.com"
     _, speaker = product(live_app, SPEAKER)
     assert held_units(live_app, speaker) == 0
     add_to_cart(page, live_app, SPEAKER)
     page.goto("/checkout")
-    enter_details(page, "declined@example.com")
+    enter_details(page, email)
     page.get_by_role("button", name="Continue to review").click()
     page.get_by_role("button", name="Place order").click()
     expect(page).to_have_url(re.compile(r"/payments/test/"))
+    payment_page = page.url
     assert held_units(live_app, speaker) == 1
 
+    # a declined card: the same payment page again (a redirect, not a form's answer) says why
     pay_with(page, DECLINED_CARD)
-
     expect(page.get_by_role("alert")).to_contain_text("Your card was declined.")
-    eventually(lambda: held_units(live_app, speaker) == 0, "the held unit to be released")
-    # back in the store, the review page offers a fresh attempt
+    assert page.url == payment_page
+    assert held_units(live_app, speaker) == 1
+
+    # back in the store the order waits for payment; Back returns to the page, no resubmit asked
     page.get_by_role("link", name="go back to the store", exact=True).click()
-    expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
-    expect(page.get_by_role("button", name="Place order")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("is waiting for payment"))).to_be_visible()
+    expect(page.get_by_role("button", name="Place order")).to_have_count(0)
+    page.go_back()
+    expect(page).to_have_url(payment_page)
+    expect(page.get_by_role("alert")).to_contain_text("Your card was declined.")
+
+    # the good card pays the same order
+    pay_with(page, GOOD_CARD)
+    expect(page.get_by_role("heading", name="Thank you for your order")).to_be_visible()
+    number = page.locator(".order-status strong").first.inner_text()
+    assert held_units(live_app, speaker) == 0
+
+    with live_app.app_context():
+        placed = db.session.execute(
+            sa.select(Order.number, Order.status).where(Order.email == email)
+        ).all()
+    assert placed == [(number, OrderStatus.PAID)]
+    eventually(lambda: settled_emails(live_app, email) is not None, "the emails to be sent")
+    assert settled_emails(live_app, email) == [f"Order {number} confirmed"]
+    outbox = Path(live_app.config["MAIL_OUTBOX_DIR"])
+    written = [path.read_text(errors="replace") for path in outbox.glob("*.eml")]
+    assert sum(f"Subject: Order {number} confirmed" in text for text in written) == 1
+    assert console.take() == []
 
 
 def test_the_purchase_completes_without_javascript(page_without_js: Page, live_app: Flask):

@@ -737,8 +737,11 @@ def test_the_confirmation_after_a_decline_says_so_and_keeps_waiting(client, shop
     assert 'data-hx-trigger="every 2s"' in text
 
 
-def test_the_confirmation_stops_rechecking_once_paid(client, shop, app, database):
+def test_the_confirmation_rechecks_after_a_decline_until_the_next_card_pays(
+    client, shop, app, database
+):
     payment_url = place(client, to_review(client, shop["tee"])).headers["Location"]
+    pay(client, payment_url, DECLINED_CARD)
     (order,) = orders_in(database)
     url = completion_path(app, order.number)
     assert 'data-hx-trigger="every 2s"' in client.get(url, headers=HTMX).get_data(as_text=True)
