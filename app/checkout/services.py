@@ -205,20 +205,33 @@ def shipping_chosen(cart: CartView, state: CheckoutState) -> bool:
     )
 
 
-def placed_order(session: Session, state: CheckoutState) -> Order | None:
-    """The order this checkout placed, while it waits for payment or once it is paid: as long
-    as there is one, the checkout places no other.
+def placed_order(session: Session, state: CheckoutState, cart: CartView) -> Order | None:
+    """The order this checkout placed, while it waits for payment, or once it is paid for what
+    the cart still holds: as long as there is one, the checkout places no other.
 
     An order that ended unpaid (its payment failed for good, it expired or was cancelled) ends
-    that attempt: the checkout continues under its next token (the caller keeps the state).
+    that attempt: the checkout continues under its next token. A paid order whose cart has
+    changed since (the shopper went on shopping) makes the cart a new purchase, under a new
+    checkout's token. The caller keeps the state.
     """
     order = orders.order_for_token(session, state.token)
     if order is None or order.status == OrderStatus.PENDING_PAYMENT:
         return order
-    if order.status in KEEPS_PAYMENT:
+    if order.status not in KEEPS_PAYMENT:
+        state.token = orders.next_checkout_token(state.token)
+        return None
+    if _bought(order) == _holds(cart):
         return order
-    state.token = orders.next_checkout_token(state.token)
+    state.token = orders.new_checkout_token()
     return None
+
+
+def _bought(order: Order) -> dict[int | None, int]:
+    return {line.variant_id: line.quantity for line in order.lines}
+
+
+def _holds(cart: CartView) -> dict[int | None, int]:
+    return {line.variant_id: line.quantity for line in cart.lines}
 
 
 def choose_shipping(state: CheckoutState, choices: Mapping[str, str]) -> CheckoutState:

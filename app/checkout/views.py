@@ -130,9 +130,11 @@ def current_cart() -> CartView:
     return carts.load_cart(db.session, cart_pages.store(), key)
 
 
-def cart_with_lines() -> CartView:
-    """The cart; StepNotReady (back to the cart) when it is empty."""
-    cart = current_cart()
+def cart_with_lines(cart: CartView | None = None) -> CartView:
+    """The cart (this browser's, unless given); StepNotReady (back to the cart) when it is
+    empty."""
+    if cart is None:
+        cart = current_cart()
     if cart.is_empty:
         raise StepNotReady("cart.show", EMPTY_CART)
     return cart
@@ -154,11 +156,11 @@ def save(state: CheckoutState) -> None:
     session[STATE_KEY] = state.as_dict()
 
 
-def placed_order(state: CheckoutState) -> Order | None:
-    """The order this checkout placed while it waits for payment or once paid (the state is
-    saved if the checkout moved on to its next attempt)."""
+def placed_order(state: CheckoutState, cart: CartView) -> Order | None:
+    """The order this checkout placed while it waits for payment or once paid for this cart
+    (the state is saved if the checkout moved on to a new token)."""
     token = state.token
-    order = checkout.placed_order(db.session, state)
+    order = checkout.placed_order(db.session, state, cart)
     if state.token != token:
         save(state)
     return order
@@ -184,13 +186,14 @@ def order_key(order: Order) -> str:
 def start():
     """Begin (or resume) checkout at the first step that still needs the shopper."""
     state = current_state()
-    order = placed_order(state)
+    cart = current_cart()
+    order = placed_order(state, cart)
     if order is not None and order.status != OrderStatus.PENDING_PAYMENT:
         return redirect(completion_url(order), 303)
     if order is not None:
         save(state)
         return redirect(url_for("checkout.review"), 303)
-    cart = cart_with_lines()
+    cart = cart_with_lines(cart)
     save(state)
     if not state.has_address:
         return redirect(url_for("checkout.details"), 303)
@@ -384,12 +387,13 @@ def review():
     """Step 3: everything line by line, promo code, and the "Place order" button; once the
     order is placed, the way to pay it, and once paid, its confirmation."""
     state = current_state()
-    order = placed_order(state)
+    cart = current_cart()
+    order = placed_order(state, cart)
     if order is not None and order.status != OrderStatus.PENDING_PAYMENT:
         return redirect(completion_url(order), 303)
     if order is not None:
         return pending_page(order, state)
-    cart = cart_with_lines()
+    cart = cart_with_lines(cart)
     return review_page(cart, ready_for_review(cart, state))
 
 
@@ -446,10 +450,10 @@ def keep_checkout(error: PlacingTooFast) -> Response:
 def limited_checkout_page():
     """The page the shopper was placing the order from, with the rate limit's message."""
     state = saved_state()
-    order = placed_order(state) if state is not None else None
+    cart = current_cart()
+    order = placed_order(state, cart) if state is not None else None
     if order is not None and order.status == OrderStatus.PENDING_PAYMENT:
         return pending_page(order, state, problem=PLACING_TOO_FAST)
-    cart = current_cart()
     if state is None or order is not None or cart.is_empty:
         return render_template("checkout/stale.html", message=PLACING_TOO_FAST)
     try:

@@ -690,6 +690,22 @@ def test_a_paid_checkout_never_places_a_second_order(client, shop, database):
     assert "Your cart is empty." in client.get("/cart").get_data(as_text=True)
 
 
+def test_a_cart_changed_after_paying_is_a_new_purchase_not_a_second_payment(client, shop, database):
+    first = to_review(client, shop["tee"])
+    pay(client, place(client, first).headers["Location"])
+    add(client, shop["mug"])
+
+    assert client.get("/checkout/review").headers["Location"].endswith("/checkout/shipping")
+    client.get("/checkout/shipping")
+    review = client.get("/checkout/review")
+    assert "Place order" in review.get_data(as_text=True)
+    assert not token_of(review).startswith(token_of(first))
+    paid = pay(client, place(client, review).headers["Location"])
+
+    assert "/checkout/complete/MP-" in paid.headers["Location"]
+    assert [order.status for order in orders_in(database)] == [OrderStatus.PAID] * 2
+
+
 def test_after_the_order_expired_the_checkout_places_its_next_attempt(client, shop, database):
     first = to_review(client, shop["tee"])
     place(client, first)
