@@ -8,6 +8,7 @@ from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, request, url_for
+from markupsafe import Markup
 
 from app.catalog import services as catalog
 from app.catalog.views import category_url, nav_categories
@@ -16,6 +17,7 @@ from app.extensions import redis_client
 from app.platform.cache import cached
 from app.platform.htmx import render_page_or_block
 from app.platform.reads import read_only
+from app.search import markup
 from app.search.cache import ResultCache
 from app.search.rules import SORT_LABELS, SearchQuery, parse_search_args
 from app.search.services import (
@@ -29,6 +31,12 @@ from app.search.services import (
 bp = Blueprint("search", __name__)
 
 TEMPLATE = "search/results.html"
+
+
+@bp.app_template_global()
+def facet_fieldsets(facets: Facets, show_categories: bool = True) -> Markup:
+    """`{{ facet_fieldsets(facets) }}`: the facet checkboxes of a results form."""
+    return markup.facet_fieldsets(facets, show_categories)
 
 
 @bp.get("/search")
