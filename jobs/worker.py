@@ -85,14 +85,14 @@ def install_stop_handlers() -> None:
     signal.signal(signal.SIGINT, stop_now)
 
 
-def serve(connection: redis.Redis, queues: list[str]) -> None:
+def serve(connection: redis.Redis, queues: list[str], log_level: str) -> None:
     """Run RQ's work loop until a shutdown is requested, again after each Redis outage."""
     while True:
         install_stop_handlers()
         wait_for_redis(connection, "worker")
         worker = Worker(queues, connection=connection)
         try:
-            worker.work(with_scheduler=True)
+            worker.work(with_scheduler=True, logging_level=log_level)
         except REDIS_ERRORS as error:
             log.warning("worker: lost Redis (%s)", error)
         if worker.stopping:
@@ -106,7 +106,7 @@ def main(queues: list[str]) -> None:
     if not app.config["REDIS_URL"]:
         sys.exit("REDIS_URL is not set: jobs then run inside the web process; no worker is needed.")
     with contextlib.suppress(StopRequested):
-        serve(redis_client(app), queues or [DEFAULT_QUEUE])
+        serve(redis_client(app), queues or [DEFAULT_QUEUE], app.config["LOG_LEVEL"])
     log.info("worker: stopped")
 
 

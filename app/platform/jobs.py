@@ -147,7 +147,7 @@ PERIODIC_JOBS = (
 def start_periodic_jobs(app: Flask) -> list[threading.Thread]:
     """Embedded mode (no Redis): run the scheduled jobs on daemon timer threads in this process.
 
-    With REDIS_URL set, `rq cron jobs/cron.py` schedules them instead.
+    With REDIS_URL set, `python -m jobs.scheduler` queues them for the workers instead.
     """
     threads = []
     for name, interval in PERIODIC_JOBS:
