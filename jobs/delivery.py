@@ -39,48 +39,55 @@ def deliver_events(event_ids: list[int]) -> int:
     the job's retry (which skips what was delivered), then raised as DeliveryFailed.
     """
     session = db.session
-    delivered: list[int] = []
+    delivered = 0
     failed: list[int] = []
     with outbox.kept_for_caller(session) as caused:
-        todo = sorted(event_ids)
+        todo = event_ids
         while todo:
-            for event_id in todo:
+            rows = _undelivered(session, todo)
+            delivered += len(rows)
+            for row in rows:
                 try:
-                    if _deliver(session, event_id):
-                        delivered.append(event_id)
+                    _run_handlers(session, row)
                 except Exception:
-                    failed.append(event_id)
-            todo = sorted(caused)
+                    failed.append(row.id)
+            todo = list(caused)
             caused.clear()
     outbox.release([event_id for event_id in event_ids if event_id not in failed])
     if failed:
         raise DeliveryFailed(f"outbox events {failed} failed; see their last_error")
-    return len(delivered)
+    return delivered - len(failed)
 
 
 @with_app_context
 def deliver(event_id: int) -> bool:
     """Run every handler of one outbox event that has not run yet, then mark it delivered."""
-    return _deliver(db.session, event_id)
+    session = db.session
+    for row in _undelivered(session, [event_id]):
+        _run_handlers(session, row)
+        return True
+    return False
 
 
-def _deliver(session, event_id: int) -> bool:
-    row = session.execute(
-        sa.select(OutboxEvent.name, OutboxEvent.payload).where(
-            OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None)
-        )
-    ).first()
-    if row is None:
-        session.commit()
-        return False
-    name, payload = row
-    handlers = HANDLERS.get(name, ())
+def _undelivered(session, event_ids: list[int]) -> list[sa.Row]:
+    """The events among `event_ids` not delivered yet, oldest first, with handlers to run; the
+    ones without handlers are marked delivered here and now."""
+    rows = session.execute(
+        sa.select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload)
+        .where(OutboxEvent.id.in_(event_ids), OutboxEvent.delivered_at.is_(None))
+        .order_by(OutboxEvent.id)
+    ).all()
+    silent = [row.id for row in rows if not HANDLERS.get(row.name)]
+    if silent:
+        outbox.mark_delivered(session, *silent)
+    session.commit()
+    return [row for row in rows if HANDLERS.get(row.name)]
+
+
+def _run_handlers(session, row: sa.Row) -> None:
+    handlers = HANDLERS[row.name]
     for number, handler in enumerate(handlers, start=1):
-        _run_once(session, event_id, handler, dict(payload), last=number == len(handlers))
-    if not handlers:
-        outbox.mark_delivered(session, event_id)
-        session.commit()
-    return True
+        _run_once(session, row.id, handler, dict(row.payload), last=number == len(handlers))
 
 
 def _run_once(session, event_id: int, handler: Callable, payload: dict, last: bool) -> None:

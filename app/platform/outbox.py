@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
@@ -173,21 +173,25 @@ def claim(session: Session, event_id: int, handler: str) -> bool:
     """Mark `handler` as having processed the event, in the caller's transaction.
 
     False when it already has: the caller then skips the handler. Two concurrent deliveries
-    serialise on the marker's primary key, so only one of them applies the event.
+    serialise on the marker's primary key (the second waits for the first to commit, then
+    inserts nothing), so only one of them applies the event.
     """
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(event_id=event_id, handler=handler))
-    except IntegrityError:
-        return False
-    return True
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = session.execute(
+        insert(ProcessedEvent)
+        .values(event_id=event_id, handler=handler, processed_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
+    )
+    return inserted.first() is not None
 
 
-def mark_delivered(session: Session, event_id: int, at: datetime | None = None) -> None:
-    """Record that every handler of the event has run."""
+def mark_delivered(session: Session, *event_ids: int, at: datetime | None = None) -> None:
+    """Record that every handler of the events has run."""
     session.execute(
         sa.update(OutboxEvent)
-        .where(OutboxEvent.id == event_id)
+        .where(OutboxEvent.id.in_(event_ids))
         .values(delivered_at=at or utcnow(), last_error="")
     )
 
