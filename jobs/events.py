@@ -102,6 +102,15 @@ def refund_duplicate(session, payload: dict) -> None:
     )
 
 
+def close_payment_page(session, payload: dict) -> None:
+    """OrderCancelled / ReservationExpired: an unpaid order's payment page closes with it."""
+    payments.close_payment(
+        session,
+        payments.gateway_from_config(current_app.config, redis_client(current_app)),
+        payload["order_id"],
+    )
+
+
 def send_duplicate_notice(session, payload: dict) -> None:
     """PaymentDuplicated: tell the shopper which order stands and which one is refunded."""
     order = orders.get_order(session, payload["order_id"])
@@ -144,8 +153,14 @@ HANDLERS: dict[str, tuple[Callable, ...]] = {
     "PaymentProcessed": (apply_payment,),
     "PaymentFailed": (apply_payment_failure,),
     "OrderPaid": (send_confirmation, notify_merchants),
-    "OrderCancelled": (return_stock, refund_cancelled, send_cancellation, release_promotion),
-    "ReservationExpired": (release_promotion,),
+    "OrderCancelled": (
+        return_stock,
+        refund_cancelled,
+        send_cancellation,
+        release_promotion,
+        close_payment_page,
+    ),
+    "ReservationExpired": (release_promotion, close_payment_page),
     "PaymentRefunded": (apply_refund,),
     "PaymentDuplicated": (refund_duplicate, send_duplicate_notice, release_promotion),
 }

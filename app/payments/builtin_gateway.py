@@ -168,6 +168,17 @@ class TestGateway:
         payload = self._redis.get(_paid_key(session_id))
         return CardAttempt(True, "", payload, self.signature(payload))
 
+    def expire_session(self, session_id: str) -> None:
+        """Move an unpaid session's deadline to now: its page says it has expired."""
+        record = self._record(session_id)
+        if record is None or self._redis.exists(_paid_key(session_id)):
+            return
+        now = self._clock()
+        if datetime.fromisoformat(record["expires_at"]) <= now:
+            return
+        record["expires_at"] = now.isoformat()
+        self._redis.set(_session_key(session_id), json.dumps(record), ex=UNPAID_RETENTION)
+
     def refund(self, payment_id: str, amount: Money, idempotency_key: str, reason: str) -> str:
         """Record a refund in Redis (capped at what was paid); the same key gives the same id."""
         refund_key = f"{PREFIX}:refund:{idempotency_key}"

@@ -95,6 +95,11 @@ class Gateway(Protocol):
         """Give money back on a captured payment; returns the provider's refund id."""
         ...
 
+    def expire_session(self, session_id: str) -> None:
+        """Close a hosted page so it can no longer be paid; nothing when it is closed already
+        (paid, or expired: its webhook says which)."""
+        ...
+
     def parse_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
         """Verify a webhook's signature and read its event."""
         ...

@@ -37,6 +37,7 @@ FAILURE_MESSAGE_MAX = 300
 REASON_MAX = 120
 EVENT_TYPE_MAX = 80
 AMOUNT_MISMATCH_MESSAGE = "The amount paid does not match the order total."
+ORDER_CLOSED_MESSAGE = "The order was closed before it was paid."
 REFUNDABLE = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 
 
@@ -257,6 +258,29 @@ def refund_payment(
     )
     session.flush()
     return refund
+
+
+def close_payment(session: Session, gateway: Gateway, order_id: int) -> bool:
+    """The order closed unpaid (cancelled, or its hold ran out): close its payment page too, so
+    no money comes for it later. False when there was no open payment.
+
+    The payment fails (PaymentFailed, which changes nothing on the closed order). A payment made
+    in the moment before still arrives by its webhook: a success after a failure counts.
+    """
+    payment = session.scalar(
+        sa.select(Payment)
+        .where(Payment.order_id == order_id, Payment.status == PaymentStatus.PENDING)
+        .order_by(Payment.id.desc())
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if payment is None:
+        return False
+    if payment.provider_session_id:
+        gateway.expire_session(payment.provider_session_id)
+    _fail(session, payment, ORDER_CLOSED_MESSAGE)
+    return True
 
 
 def payment_for_order(session: Session, order_id: int) -> Payment | None:

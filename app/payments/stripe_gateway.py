@@ -108,6 +108,16 @@ class StripeGateway:
             raise _gateway_error("refund the payment", error) from error
         return refund.id
 
+    def expire_session(self, session_id: str) -> None:
+        """Expire an open Checkout Session; Stripe refuses one that is no longer open (complete
+        or expired already), which is what we wanted."""
+        try:
+            self._client.v1.checkout.sessions.expire(session_id)
+        except stripe.InvalidRequestError as error:
+            log.info("stripe session %s was not open to expire: %s", session_id, error.user_message)
+        except stripe.StripeError as error:
+            raise _gateway_error("close the payment page", error) from error
+
     def parse_webhook(self, payload: bytes, signature: str) -> GatewayEvent:
         """Verify the Stripe-Signature header with our endpoint secret and read the event."""
         return event_from_stripe(verified_event(payload, signature, self._webhook_secret))

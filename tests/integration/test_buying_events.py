@@ -19,6 +19,7 @@ from app.inventory.models import StockReservation
 from app.orders import services as orders
 from app.orders.models import Order, OrderStatus
 from app.payments import services as payments
+from app.payments.builtin_gateway import SessionExpired
 from app.payments.models import Payment, PaymentStatus, Refund
 from app.platform.models import OutboxEvent
 from jobs import delivery, events
@@ -169,8 +170,7 @@ def test_an_expired_payment_session_fails_the_order_frees_the_stock_and_tells_th
 
 
 def open_payment(database, order: Order, hours: int):
-    """Start paying for `order` on a test gateway page open for `hours` (as Stripe's sessions
-    outlive the order's hold)."""
+    """Start paying for `order` on a test gateway page open for `hours`."""
     gateway = payments.gateway_from_config(current_app.config, redis_client(current_app))
     with current_app.test_request_context():
         payment = start_payment_for(
@@ -186,6 +186,7 @@ def test_a_second_paid_order_of_one_checkout_is_refunded_and_the_shopper_told(
     first, _ = orders.place_order(database, new_order("checkout", [(shop[0], 2)]))
     database.commit()
     gateway, first_session = open_payment(database, first, hours=2)
+    in_flight = gateway.attempt_payment(first_session, PAYS)  # its webhook is delayed
     assert orders.expire_order(database, first.number, now=utcnow() + timedelta(hours=1))
     database.commit()
     second, _ = orders.place_order(
@@ -194,7 +195,7 @@ def test_a_second_paid_order_of_one_checkout_is_refunded_and_the_shopper_told(
     database.commit()
     pay_with_test_card(current_app, database, second)
 
-    payments.pay_builtin_checkout(database, gateway, first_session, PAYS)
+    payments.handle_webhook(database, gateway, in_flight.payload, in_flight.signature)
     database.commit()
 
     kept = database.get(Order, second.id, populate_existing=True)
@@ -221,6 +222,25 @@ def test_a_second_paid_order_of_one_checkout_is_refunded_and_the_shopper_told(
     assert database.scalar(sa.select(sa.func.count(Refund.id))) == 1
     assert mails(outbox) == before
     assert stock(shop[0].variants[0].id) == (3, 0)
+
+
+def test_cancelling_or_expiring_an_unpaid_order_closes_its_payment_page(database, shop, outbox):
+    cancelled, _ = orders.place_order(database, new_order("cancel", [(shop[0], 1)]))
+    expired, _ = orders.place_order(database, new_order("expire", [(shop[1], 1)]))
+    database.commit()
+    gateway, cancelled_page = open_payment(database, cancelled, hours=1)
+    _, expired_page = open_payment(database, expired, hours=1)
+
+    orders.cancel_order(database, cancelled.id)
+    database.commit()
+    orders.expire_order(database, expired.number, now=utcnow() + timedelta(minutes=30))
+    database.commit()
+
+    for page in (cancelled_page, expired_page):
+        with pytest.raises(SessionExpired):
+            gateway.session(page)
+    assert set(database.scalars(sa.select(Payment.status))) == {PaymentStatus.FAILED}
+    assert subjects(outbox) == [f"Order {cancelled.number} cancelled"]
 
 
 def test_cancelling_a_paid_order_refunds_and_restocks_once(database, shop, outbox):

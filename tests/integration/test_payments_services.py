@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.extensions import redis_client
 from app.money import Money
 from app.payments import services
+from app.payments.builtin_gateway import SessionExpired
 from app.payments.gateways import GatewayError, InvalidSignature
 from app.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 from tests.support.buying import events_named
@@ -42,6 +43,10 @@ class CountingGateway:
     def refund(self, payment_id, amount, idempotency_key, reason):
         self.calls.append("refund")
         return self.gateway.refund(payment_id, amount, idempotency_key, reason)
+
+    def expire_session(self, session_id):
+        self.calls.append("expire_session")
+        return self.gateway.expire_session(session_id)
 
     def parse_webhook(self, payload, signature):
         return self.gateway.parse_webhook(payload, signature)
@@ -299,6 +304,36 @@ def test_a_refund_the_gateway_refuses_raises_and_leaves_nothing_after_rollback(d
     assert events_named("PaymentRefunded") == []
 
 
+def test_closing_a_payment_closes_its_page_and_fails_it_once(database, gateway):
+    payment = start_payment_for(database, gateway, make_order(database))
+    database.commit()
+
+    assert services.close_payment(database, gateway, payment.order_id)
+    database.commit()
+
+    with pytest.raises(SessionExpired):
+        gateway.gateway.session(payment.provider_session_id)
+    assert (payment.status, payment.failure_message) == (
+        PaymentStatus.FAILED,
+        "The order was closed before it was paid.",
+    )
+    assert len(events_named("PaymentFailed")) == 1
+    assert not services.close_payment(database, gateway, payment.order_id)
+    assert len(events_named("PaymentFailed")) == 1
+    assert gateway.calls == ["create_session", "expire_session"]
+
+
+def test_a_paid_payment_is_not_closed(database, gateway):
+    payment = paid_order(database, gateway)
+
+    assert not services.close_payment(database, gateway, payment.order_id)
+    gateway.gateway.expire_session(payment.provider_session_id)
+
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert gateway.gateway.session(payment.provider_session_id).paid
+    assert events_named("PaymentFailed") == []
+
+
 def test_payment_for_order(database, gateway):
     order = make_order(database)
     assert services.payment_for_order(database, order.id) is None
@@ -308,6 +343,7 @@ def test_payment_for_order(database, gateway):
 
 def test_the_page_url_is_built_on_the_site_url_when_one_is_set(app, database, handed, monkeypatch):
     monkeypatch.setitem(app.config, "SITE_URL", "https://shop.example")
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["shop.example", "internal"])
     with app.test_request_context("/", base_url="http://internal:8000"):
         test_gateway = services.gateway_from_config(app.config, redis_client(app))
         payment = start_payment_for(database, test_gateway, make_order(database))

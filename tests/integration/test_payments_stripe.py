@@ -151,6 +151,30 @@ def test_stripe_refusing_a_request_is_a_clear_gateway_error(stripe_api):
     )
 
 
+def test_closing_a_payment_page_expires_its_checkout_session(stripe_api):
+    stripe_api.queue_json(200, {**SESSION_RESPONSE, "status": "expired"})
+    not_open = {
+        "error": {
+            "type": "invalid_request_error",
+            "message": 'Only Checkout Sessions with a status in ["open"] can be expired.',
+        }
+    }
+    stripe_api.queue_json(400, not_open)
+    stripe_api.queue_json(500, {"error": {"type": "api_error", "message": "Oops."}})
+    gateway = stripe_gateway(stripe_api)
+
+    gateway.expire_session("cs_test_a1")
+    gateway.expire_session("cs_test_a1")
+    with pytest.raises(GatewayError, match="Stripe could not close the payment page"):
+        gateway.expire_session("cs_test_a1")
+
+    sent = stripe_api.received
+    assert [(each.method, each.path) for each in sent] == [
+        ("POST", "/v1/checkout/sessions/cs_test_a1/expire")
+    ] * 3
+    assert sent[0].headers["authorization"] == f"Bearer {API_KEY}"
+
+
 def test_an_unreachable_stripe_is_a_clear_gateway_error():
     gateway = StripeGateway(
         API_KEY, WEBHOOK_SECRET, api_base=refusing_base_url(), max_network_retries=0
