@@ -56,3 +56,22 @@ class ConsoleErrors:
         """The messages collected since the last call."""
         messages, self.messages = self.messages, []
         return messages
+
+
+SETTLED = """() => {
+  const inView = image => {
+    const box = image.getBoundingClientRect();
+    return box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth;
+  };
+  return !document.querySelector(".htmx-request")
+    && Array.from(document.images).filter(inView).every(image => image.complete);
+}"""
+
+
+def wait_until_settled(page: Page) -> None:
+    """Wait until no htmx request is in flight and every picture in view has loaded or failed.
+
+    The events a check needs, instead of "networkidle" (500 ms without traffic: on a busy
+    machine a lazy picture may start loading after that quiet spell, or never let it come).
+    """
+    page.wait_for_function(SETTLED)

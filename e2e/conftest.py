@@ -17,9 +17,12 @@ from app import create_app
 from e2e.store import Store, seed_store
 from tests.support.fixtures import settings_for_tests
 from tests.support.services import in_ci
+from tests.support.waiting import HANG_GUARD_SECONDS
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium")
-TIMEOUT_MS = 10_000
+# Playwright waits for conditions (an element, a URL, a load event); its deadline only stops a
+# broken test from hanging, so a busy machine never reaches it.
+TIMEOUT_MS = HANG_GUARD_SECONDS * 1000
 expect.set_options(timeout=TIMEOUT_MS)
 CHROMIUM_ARGS = [
     "--no-sandbox",

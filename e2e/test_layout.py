@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from e2e.checks import wait_until_settled
 from e2e.store import Store
 from e2e.visits import VISITS
 
@@ -29,7 +30,7 @@ def phone_page(open_context) -> Page:
 @pytest.mark.parametrize("name", PAGES)
 def test_page_fits_a_phone_screen(phone_page: Page, store: Store, name: str):
     VISITS[name](phone_page, store)
-    phone_page.wait_for_load_state("networkidle")
+    wait_until_settled(phone_page)
 
     scroll_width = phone_page.evaluate("document.documentElement.scrollWidth")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from e2e.checks import ConsoleErrors, axe_violations, describe_violations
+from e2e.checks import ConsoleErrors, axe_violations, describe_violations, wait_until_settled
 from e2e.store import Store
 from e2e.visits import VISITS
 
@@ -46,7 +46,7 @@ def test_page_has_no_console_errors(
 
     VISITS[name](page, store)
     page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
-    page.wait_for_load_state("networkidle")
+    wait_until_settled(page)
 
     errors = console.take()
     if name == "404":

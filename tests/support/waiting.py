@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-HANG_GUARD_SECONDS = 120
+HANG_GUARD_SECONDS = 60
 
 
 def wait_for_event(event: threading.Event, what: str) -> None:
