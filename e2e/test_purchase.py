@@ -241,6 +241,13 @@ def test_the_purchase_completes_without_javascript(page_without_js: Page, live_a
     page.get_by_role("link", name="View your order").click()
     expect(page.locator(".order-status-label")).to_have_text("Paid")
 
+    # and cancelling asks first, on a page of its own, then refunds
+    page.get_by_role("link", name=re.compile("^Cancel order")).click()
+    expect(page.get_by_role("heading", name=re.compile(r"^Cancel order MP-\w+\?$"))).to_be_visible()
+    expect(page.locator(".order-status-label")).to_have_count(0)
+    page.get_by_role("button", name=re.compile("^Yes, cancel order")).click()
+    expect(page.get_by_text("Order cancelled; your refund is on its way.")).to_be_visible()
+
 
 def assert_accessible(page: Page, name: str) -> None:
     violations = axe_violations(page)
@@ -284,6 +291,9 @@ def test_checkout_pages_have_no_accessibility_violations(new_context, live_app: 
 
     page.get_by_role("link", name="View your order").click()
     assert_accessible(page, "order page")
+
+    page.get_by_role("link", name=re.compile("^Cancel order")).click()
+    assert_accessible(page, "cancel confirmation")
 
     page.goto("/orders/lookup")
     page.get_by_role("button", name="Find order").click()
