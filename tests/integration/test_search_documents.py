@@ -24,6 +24,7 @@ from app.merchants.models import MerchantStatus
 from app.search.rules import parse_search_args
 from app.search.services import SearchResults, search_products
 from tests.support.factories import make_category, make_merchant, make_product
+from tests.support.waiting import HANG_GUARD_SECONDS
 
 # What the read model should hold: one row per visible product, computed from the live tables.
 EXPECTED_ROWS = """
@@ -264,7 +265,7 @@ def buy_last_units_at_once(app, variant_ids: list[int]) -> None:
                     lines=[(variant_id, 1)],
                     expires_at=expires,
                 )
-                reserved.wait(timeout=30)
+                reserved.wait(timeout=HANG_GUARD_SECONDS)
                 session.commit()
         except BaseException as error:  # reported below: the test fails on it
             errors.append(error)
