@@ -12,6 +12,7 @@ import pytest
 
 from app import PROJECT_ROOT
 from tests.support.processes import free_port, wait_for
+from tests.support.waiting import HANG_GUARD_SECONDS
 
 
 def answers(url: str) -> bool:
@@ -50,7 +51,7 @@ def gunicorn_url(tmp_path: Path):
 
 
 def test_gunicorn_sends_one_server_header_naming_no_software(gunicorn_url):
-    with urllib.request.urlopen(gunicorn_url, timeout=5) as response:
+    with urllib.request.urlopen(gunicorn_url, timeout=HANG_GUARD_SECONDS) as response:
         servers = response.headers.get_all("Server")
 
     assert servers == ["marketplace"]
