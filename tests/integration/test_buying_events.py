@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import email
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from email import policy
 
 import pytest
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from app.checkout import services as checkout
 from app.checkout.models import DiscountKind, Promotion
@@ -222,6 +225,43 @@ def test_a_second_paid_order_of_one_checkout_is_refunded_and_the_shopper_told(
     assert database.scalar(sa.select(sa.func.count(Refund.id))) == 1
     assert mails(outbox) == before
     assert stock(shop[0].variants[0].id) == (3, 0)
+
+
+CHECKOUTS = 20
+
+
+def test_two_payments_for_one_checkout_at_the_same_moment_keep_one(app, postgres, handed):
+    product = make_product(stock=100)
+    later = utcnow() + timedelta(hours=1)
+    attempts = []
+    for number in range(CHECKOUTS):
+        first, _ = orders.place_order(postgres, new_order(f"race{number}", [(product, 1)]))
+        postgres.commit()
+        orders.expire_order(postgres, first.number, now=later)
+        second, _ = orders.place_order(postgres, new_order(f"race{number}.1", [(product, 1)]))
+        postgres.commit()
+        attempts += [first.id, second.id]
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=2 * CHECKOUTS)
+    start = threading.Barrier(len(attempts))
+
+    def pay(order_id: int) -> str:
+        with app.app_context(), Session(engine) as session:
+            start.wait()
+            outcome = orders.record_payment(session, order_id, 100)
+            session.commit()
+            return outcome
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+            outcomes = list(pool.map(pay, attempts))
+    finally:
+        engine.dispose()
+
+    for number in range(CHECKOUTS):
+        assert sorted(outcomes[2 * number : 2 * number + 2]) == ["duplicate", "paid"]
+    assert stock(product.variants[0].id) == (100 - CHECKOUTS, 0)
+    assert ledger_totals(product.variants[0].id) == (100 - CHECKOUTS, 0)
+    assert len(events_named("PaymentDuplicated")) == len(events_named("OrderPaid")) == CHECKOUTS
 
 
 def test_cancelling_or_expiring_an_unpaid_order_closes_its_payment_page(database, shop, outbox):
