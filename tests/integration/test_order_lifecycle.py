@@ -1,4 +1,4 @@
-"""Orders through their states: paid, declined, expired, cancelled; stock and ledger agree.
+"""Orders through their states: paid, failed, expired, cancelled; stock and ledger agree.
 
 Events are delivered in-process after each commit (JOBS_INLINE), as in the embedded setup.
 """
@@ -87,11 +87,11 @@ def test_payment_commits_the_reservation_once(database):
     assert len(events_named("OrderPaid")) == 1
 
 
-def test_decline_releases_the_stock(database):
+def test_a_failed_payment_releases_the_stock(database):
     product = make_product(stock=2)
     order = place(database, "t5", [(product, 2)])
 
-    assert orders.record_payment_failure(database, order.id, "Your card was declined.")
+    assert orders.record_payment_failure(database, order.id, "The payment session expired.")
     database.commit()
     assert not orders.record_payment_failure(database, order.id, "again")
 
@@ -131,7 +131,7 @@ def test_late_payment_sells_released_stock_when_still_there(database):
 def test_late_payment_for_stock_sold_meanwhile_is_cancelled_for_refund(database):
     product = make_product(stock=2)
     late = place(database, "t8", [(product, 2)])
-    orders.record_payment_failure(database, late.id, "declined")
+    orders.record_payment_failure(database, late.id, "The payment session expired.")
     database.commit()
     other = place(database, "t9", [(product, 2)])
     orders.record_payment(database, other.id, other.total_amount)
