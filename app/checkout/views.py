@@ -371,10 +371,12 @@ def review_page(
 
 
 def pending_page(order: Order, state: CheckoutState, problem: str = "", status: int = 200):
-    """The review step of a checkout whose order waits for payment: continue to pay it."""
+    """The review step of a checkout whose order waits for payment: continue to pay it (on the
+    same payment page, which remembers why the last card was declined)."""
     return render_template(
         "checkout/pending.html",
         order=order,
+        payment=payments.payment_for_order(db.session, order.id),
         order_url=url_for("orders.detail", number=order.number, key=order_key(order)),
         place_form=PlaceOrderForm(formdata=None, token=state.token),
         problem=problem,

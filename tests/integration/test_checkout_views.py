@@ -662,6 +662,7 @@ def test_a_declined_card_keeps_the_order_and_the_shopper_pays_on_the_same_page(
     assert list(outbox.glob("*.eml")) == []
     review = client.get("/checkout/review")
     assert "is waiting for payment" in review.get_data(as_text=True)
+    assert "did not go through: Your card was declined." in review.get_data(as_text=True)
     assert token_of(review) == token_of(first)
     assert place(client, review).headers["Location"] == payment_url
 
