@@ -90,12 +90,18 @@ class RedisServer:
         self.process = subprocess.Popen(
             [
                 shutil.which("redis-server") or "redis-server",
-                "--bind", bench.HOST,
-                "--port", str(self.port),
-                "--dir", str(self.directory),
-                "--dbfilename", "backlog.rdb",
-                "--save", "",
-                "--appendonly", "no",
+                "--bind",
+                bench.HOST,
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.directory),
+                "--dbfilename",
+                "backlog.rdb",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -146,8 +152,6 @@ def build_backlog(env: dict[str, str], orders: int, workdir: Path) -> None:
         if builder.wait() != 0:
             log = "\n".join(path.read_text() for path in workdir.glob("build-*.log"))
             raise bench.BenchmarkError(f"building the backlog failed:\n{bench.tail(log)}")
-
-
 
 
 def snapshot(server: RedisServer) -> Path:

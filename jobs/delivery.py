@@ -6,8 +6,9 @@ workers at once) changes nothing twice. The last handler's transaction also mark
 delivered.
 
 One job delivers a batch of events, oldest first, in one app context. The events its handlers
-record (`OrderPaid` after `PaymentProcessed`) are delivered by the same job right after, instead
-of going through the queue; if the worker dies first, `relay_pending` hands them over later.
+record (`OrderPaid` after `PaymentProcessed`) are delivered by the same job right after, and the
+emails they queue are sent by it at the end (their first attempt), instead of going through the
+queue one job each; if the worker dies first, `relay_pending` and `relay_due` hand them over.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.database import db
+from app.notifications import dispatch
 from app.platform import outbox
 from app.platform.models import OutboxEvent
+from jobs.email import send_email
 from jobs.events import HANDLERS
 from jobs.runtime import with_app_context
 
@@ -41,7 +44,7 @@ def deliver_events(event_ids: list[int]) -> int:
     session = db.session
     delivered = 0
     failed: list[int] = []
-    with outbox.kept_for_caller(session) as caused:
+    with outbox.kept_for_caller(session) as caused, dispatch.kept_for_caller(session) as emails:
         todo = event_ids
         while todo:
             rows = _undelivered(session, todo)
@@ -53,6 +56,8 @@ def deliver_events(event_ids: list[int]) -> int:
                     failed.append(row.id)
             todo = list(caused)
             caused.clear()
+        while emails:
+            send_email(emails.pop(0), 0)
     outbox.release([event_id for event_id in event_ids if event_id not in failed])
     if failed:
         raise DeliveryFailed(f"outbox events {failed} failed; see their last_error")

@@ -12,6 +12,8 @@ twice.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -29,6 +31,7 @@ log = logging.getLogger("marketplace.mail")
 
 SEND_JOB = "jobs.email.send_email"
 PENDING_KEY = "email_outbox_pending"
+KEEP_KEY = "email_outbox_keep"
 WAITING = (EmailState.PENDING, EmailState.SENDING)
 
 
@@ -112,8 +115,27 @@ def _after_flush(session: Session, _context) -> None:
 def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint was released: the emails are not committed yet
-    for email_id in session.info.pop(PENDING_KEY, []):
+    committed = session.info.pop(PENDING_KEY, [])
+    if KEEP_KEY in session.info:
+        session.info[KEEP_KEY].extend(committed)
+        return
+    for email_id in committed:
         hand_over(email_id, 0)
+
+
+@contextmanager
+def kept_for_caller(session: Session) -> Iterator[list[int]]:
+    """Emails the session commits inside the block are not handed to the queue but appended to
+    the yielded list, for the caller to send (their first attempt) itself; whatever it leaves
+    there is handed over at the end. A caller that dies first leaves them to `relay_due`."""
+    kept: list[int] = []
+    session.info[KEEP_KEY] = kept
+    try:
+        yield kept
+    finally:
+        session.info.pop(KEEP_KEY, None)
+        for email_id in kept:
+            hand_over(email_id, 0)
 
 
 def _after_rollback(session: Session, previous_transaction) -> None:

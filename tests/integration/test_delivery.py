@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app.notifications import dispatch
+from app.notifications.dispatch import queue_email
+from app.notifications.messages import EmailRequest
+from app.notifications.models import EmailState, OutboxEmail
 from app.platform import outbox
 from app.platform.models import OutboxEvent, ProcessedEvent
 from jobs import delivery, events
@@ -20,6 +24,17 @@ def start(session, payload: dict) -> None:
 
 def follow(session, payload: dict) -> None:
     ran.append(("follow", payload["n"]))
+
+
+def announce(session, payload: dict) -> None:
+    """Handler of "Announced": queues an email, as send_confirmation does."""
+    request = EmailRequest(
+        template="password_reset",
+        to=f"ann{payload['n']}@example.com",
+        subject="Reset your password",
+        context={"name": "Ann", "reset_url": "https://shop.example/reset", "expires_minutes": 60},
+    )
+    queue_email(session, request, key=f"announced:{payload['n']}")
 
 
 def broken(session, payload: dict) -> None:
@@ -88,3 +103,19 @@ def test_a_failing_event_leaves_the_rest_of_its_batch_delivered(
     assert failed.attempts == 1
     assert "mail server down" in failed.last_error
     assert len(handlers) == 4
+
+
+def test_the_emails_a_batch_queues_are_sent_by_the_same_job(database, handed, outbox, monkeypatch):
+    handed_emails: list[tuple] = []
+    monkeypatch.setattr(
+        dispatch, "enqueue", lambda job, *args, **options: handed_emails.append(args)
+    )
+    monkeypatch.setitem(events.HANDLERS, "Announced", (announce,))
+    batch = recorded(database, "Announced", 2, handed)
+
+    delivery.deliver_events(batch)
+
+    assert handed_emails == []
+    states = database.scalars(sa.select(OutboxEmail.state).order_by(OutboxEmail.id)).all()
+    assert states == [EmailState.SENT, EmailState.SENT]
+    assert len(list(outbox.glob("*.eml"))) == 2

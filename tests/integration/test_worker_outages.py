@@ -103,9 +103,7 @@ def delivered(database, event_id: int) -> bool:
     )
 
 
-def test_worker_and_scheduler_carry_on_after_redis_crashes(
-    app, database, handed, tmp_path
-):
+def test_worker_and_scheduler_carry_on_after_redis_crashes(app, database, handed, tmp_path):
     event = outbox.record_event(database, "Something", {})
     database.commit()
     with (
