@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -260,6 +261,8 @@ def report(runs: list[Drained]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, bench.interrupt)
+    signal.signal(signal.SIGHUP, bench.interrupt)
     with tempfile.TemporaryDirectory(prefix="drain-") as tmp:
         workdir = Path(tmp)
         server = RedisServer(workdir)
