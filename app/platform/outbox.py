@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import redis
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
@@ -73,9 +74,14 @@ def _lease(event_ids: list[int], job_id: str) -> None:
 
 
 def release(event_ids: list[int]) -> None:
-    """Drop the leases of delivered events (they are no longer pending, the keys only take room)."""
+    """Drop the leases of delivered events (they are no longer pending, the keys only take room;
+    if Redis is down they simply expire)."""
     if event_ids and uses_queue(current_app):
-        redis_client(current_app).delete(*(f"{LEASE_PREFIX}{event_id}" for event_id in event_ids))
+        keys = [f"{LEASE_PREFIX}{event_id}" for event_id in event_ids]
+        try:
+            redis_client(current_app).delete(*keys)
+        except redis.RedisError as error:
+            log.warning("leases of delivered events %s left to expire: %r", event_ids, error)
 
 
 def queued(event_ids: list[int]) -> set[int]:
