@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, render_template, url_for
 from htmx_flask import request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from app.catalog import markup, services
 from app.catalog.seo import product_structured_data
@@ -43,6 +43,24 @@ def category_url(slug: str) -> str:
     """URL of a category page (every page's navigation links them all: see `slug_url`); the
     search context serves category pages (they share its facets)."""
     return slug_url("search.category", slug)
+
+
+@bp.app_template_global()
+def category_nav() -> Markup:
+    """The header's links to the top-level categories, drawn once per category tree (which
+    `nav_categories` keeps for a while) and script root."""
+    tree = nav_categories()
+    drawn = current_app.extensions.setdefault("category_nav", {})
+    script_root = request.script_root
+    known = drawn.get(script_root)
+    if known is None or known[0] is not tree:
+        url_of = slug_urls("search.category")
+        links = "".join(
+            f'          <li><a href="{escape(url_of(node.slug))}">{escape(node.name)}</a></li>\n'
+            for node in tree
+        )
+        known = drawn[script_root] = (tree, Markup(links))
+    return known[1]
 
 
 @bp.app_context_processor

@@ -156,6 +156,8 @@ class SearchQuery:
 
 def parse_search_args(args: Mapping) -> SearchQuery:
     """A SearchQuery from query-string arguments (a MultiDict or a plain mapping), never failing."""
+    if not args:
+        return SearchQuery()
     text = clean_text(first_value(args, "q"))
     terms = parse_text(text)
     sort = first_value(args, "sort")

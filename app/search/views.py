@@ -92,17 +92,38 @@ def category(slug: str):
         results=results,
         listing=results.listing,
         query=results.query,
-        facets=results.facets,
+        facet_checkboxes=category_facet_checkboxes(slug, results),
         sort_labels=catalog.SORT_LABELS,
         canonical_url=canonical_category_url(results),
         page_url=category_page_urls(slug, results.query),
-        clear_url=category_page_urls(slug, without_filters(results.query))(1),
+        clear_url=clear_filters_url(slug, results.query),
     )
 
 
-def without_filters(query: SearchQuery) -> SearchQuery:
-    """`query` with every facet filter cleared (its sort kept)."""
-    return replace(query, categories=(), merchants=(), prices=(), in_stock=False, attributes=())
+def clear_filters_url(slug: str, query: SearchQuery) -> str | None:
+    """The URL of the category's first page in the query's sort with no filters (None when no
+    filter is on: there is nothing to clear)."""
+    if not query.has_filters:
+        return None
+    cleared = replace(query, categories=(), merchants=(), prices=(), in_stock=False, attributes=())
+    return category_page_urls(slug, cleared)(1)
+
+
+def category_facet_checkboxes(slug: str, results: CategoryResults) -> Markup:
+    """The facet checkboxes of a category page. An unfiltered page's facets are one cached
+    object for a while, so their markup is drawn once per object too."""
+    facets = results.facets
+
+    def draw() -> Markup:
+        return markup.facet_fieldsets(facets, show_categories=len(facets.categories) > 1)
+
+    if results.query.has_filters:
+        return draw()
+    drawn = current_app.extensions.setdefault("category_facet_checkboxes", {})
+    known = drawn.get(slug)
+    if known is None or known[0] is not facets:
+        known = drawn[slug] = (facets, draw())
+    return known[1]
 
 
 def category_facets_cache(slug: str) -> Callable[[Callable[[], Facets]], Facets]:
@@ -114,15 +135,18 @@ def category_facets_cache(slug: str) -> Callable[[Callable[[], Facets]], Facets]
 
 def category_page_urls(slug: str, query: SearchQuery) -> Callable[[int], str]:
     """`page_url(number)` for a category's pages with the query's filters and sort: the page
-    first, then the sort, then the filters (the first page and the default sort stay bare)."""
+    first, then the sort, then the filters (the first page and the default sort stay bare).
+    The query string after the page is encoded once for all the page links."""
     base = category_url(slug)
     args = query.to_args(page=1, sort=catalog.DEFAULT_SORT)
     sort = [] if query.sort == catalog.DEFAULT_SORT else [("sort", query.sort)]
-    filters = [(key, value) for key, values in args.items() for value in as_list(values)]
+    rest = urlencode(
+        sort + [(key, value) for key, values in args.items() for value in as_list(values)]
+    )
 
     def page_url(number: int) -> str:
-        page = [("page", str(number))] if number > 1 else []
-        encoded = urlencode(page + sort + filters)
+        page = f"page={number}" if number > 1 else ""
+        encoded = f"{page}&{rest}" if page and rest else page or rest
         return f"{base}?{encoded}" if encoded else base
 
     return page_url
