@@ -3,7 +3,9 @@
 A handler runs in its own transaction together with the marker saying it ran (see
 `app.platform.outbox.claim`), so a redelivered event (a retry, a relay after Redis came back, two
 workers at once) changes nothing twice. The last handler's transaction also marks the event
-delivered.
+delivered. To save commits, a job first runs the handlers of up to GROUP_SIZE events in one
+transaction (the markers are in it too, so the rule holds); only if that fails does it fall back
+to one transaction per handler, which finds and records the failing one.
 
 One job delivers a batch of events, oldest first, in one app context. The events its handlers
 record (`OrderPaid` after `PaymentProcessed`) are delivered by the same job right after, and the
@@ -29,6 +31,8 @@ from jobs.runtime import with_app_context
 
 log = logging.getLogger("marketplace.events")
 
+GROUP_SIZE = 20
+
 
 class DeliveryFailed(RuntimeError):
     """Some events of a batch were not delivered (their handlers raised); RQ retries the job."""
@@ -49,11 +53,8 @@ def deliver_events(event_ids: list[int]) -> int:
         while todo:
             rows = _undelivered(session, todo)
             delivered += len(rows)
-            for row in rows:
-                try:
-                    _run_handlers(session, row)
-                except Exception:
-                    failed.append(row.id)
+            for start in range(0, len(rows), GROUP_SIZE):
+                failed += _deliver_group(session, rows[start : start + GROUP_SIZE])
             todo = list(caused)
             caused.clear()
         while emails:
@@ -85,8 +86,36 @@ def _undelivered(session, event_ids: list[int]) -> list[sa.Row]:
     silent = [row.id for row in rows if not HANDLERS.get(row.name)]
     if silent:
         outbox.mark_delivered(session, *silent)
-    session.commit()
+        session.commit()
     return [row for row in rows if HANDLERS.get(row.name)]
+
+
+def _deliver_group(session, rows: list[sa.Row]) -> list[int]:
+    """Run the handlers of a few events in one transaction with their markers; if anything in it
+    fails, roll it all back and deliver the events one handler per transaction instead, which
+    records the failure. Returns the ids of the events that failed."""
+    try:
+        for row in rows:
+            for handler in HANDLERS[row.name]:
+                if outbox.claim(session, row.id, _name(handler)):
+                    handler(session, dict(row.payload))
+        outbox.mark_delivered(session, *(row.id for row in rows))
+        session.commit()
+    except Exception:
+        session.rollback()
+    else:
+        return []
+    failed = []
+    for row in rows:
+        try:
+            _run_handlers(session, row)
+        except Exception:
+            failed.append(row.id)
+    return failed
+
+
+def _name(handler: Callable) -> str:
+    return f"{handler.__module__}.{handler.__name__}"
 
 
 def _run_handlers(session, row: sa.Row) -> None:
@@ -96,7 +125,7 @@ def _run_handlers(session, row: sa.Row) -> None:
 
 
 def _run_once(session, event_id: int, handler: Callable, payload: dict, last: bool) -> None:
-    handler_name = f"{handler.__module__}.{handler.__name__}"
+    handler_name = _name(handler)
     try:
         if outbox.claim(session, event_id, handler_name):
             handler(session, payload)
