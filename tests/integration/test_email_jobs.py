@@ -18,6 +18,7 @@ from app.extensions import redis_client
 from app.notifications import dispatch
 from app.notifications.messages import EmailRequest, render_email
 from app.notifications.models import EmailState, OutboxEmail
+from app.orders import emails
 from app.orders import services as orders
 from app.platform.models import OutboxEvent, ProcessedEvent
 from jobs import email as email_jobs
@@ -25,7 +26,7 @@ from jobs import events, runtime
 from jobs.delivery import deliver
 from jobs.email import relay_emails, send_email
 from tests.support.buying import new_order
-from tests.support.factories import make_product
+from tests.support.factories import make_merchant, make_product
 from tests.support.payments import pay_with_test_card
 
 RESET = EmailRequest(
@@ -304,3 +305,19 @@ def test_a_handlers_emails_commit_with_its_marker_and_a_rollback_leaves_none(
     assert confirmation.state == EmailState.SENT
     assert markers_of(database, order_paid) == ["jobs.events.send_confirmation"]
     assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_the_merchants_new_order_email_says_what_to_ship_and_links_nowhere(app, database):
+    merchant = make_merchant()
+    product = make_product(merchant=merchant, stock=5)
+    order, _ = orders.place_order(database, new_order("tok", [(product, 2)]))
+    database.commit()
+
+    request = emails.merchant_new_order(order, order.fulfilments[0], "shop@example.com")
+    message = render_email(request)
+
+    assert request.subject == f"New order {order.number}: 1 item(s) to ship"
+    for body in (message.text, message.html):
+        assert order.number in body and product.variants[0].sku in body
+        assert "ship them with Marketplace Post Standard" in body
+        assert "http" not in body and "href" not in body
