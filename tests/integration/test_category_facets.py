@@ -163,3 +163,18 @@ def test_the_footer_links_an_html_sitemap_of_the_categories(client):
     assert sitemap.mimetype == "text/html"
     html = sitemap.get_data(as_text=True)
     assert 'href="/c/clothing"' in html and 'href="/c/t-shirts"' in html
+
+
+def test_attribute_names_and_values_are_escaped_and_filter_as_given(client):
+    category = make_category("Odd")
+    make_product(name="Odd One", category=category, attributes={"Fit<i>": '<b>"Snug" & co</b>'})
+    make_product(name="Plain One", category=category, attributes={"Fit<i>": "Loose"})
+
+    page = client.get("/c/odd").get_data(as_text=True)
+    filtered = client.get("/c/odd", query_string={"attr": 'Fit<i>:<b>"Snug" & co</b>'}).get_data(
+        as_text=True
+    )
+
+    assert "<b>" not in page and "<legend>Fit&lt;i&gt;</legend>" in page
+    assert 'value="Fit&lt;i&gt;:&lt;b&gt;&#34;Snug&#34; &amp; co&lt;/b&gt;"' in page
+    assert names(filtered) == {"Odd One"}
