@@ -320,7 +320,7 @@ def test_changing_a_line_that_is_not_in_the_cart_is_a_404(client, tee):
 
     assert nobody.status_code == 404 and missing.status_code == 404
     assert "That item is no longer in your cart." in missing.get_data(as_text=True)
-    assert huge.status_code == 422
+    assert huge.status_code == 404
 
 
 def test_an_htmx_request_that_fails_reloads_the_page_to_show_why(client, tee):

@@ -73,13 +73,18 @@ def test_the_derivative_is_written_next_to_the_original(app, client, stored):
         "/media/..%2F..%2Fapp/card.webp",
         "/media/%2e%2e/card.webp",
         "/media/{key}/..%2F..%2F..%2Fsecret_key.webp",
-        "/media/{key}%00/card.webp",
     ],
 )
 def test_unknown_or_malicious_paths_are_not_found(client, stored, path):
     response = client.get(path.format(key=stored.storage_key))
 
     assert response.status_code == 404
+
+
+def test_a_nul_byte_in_a_media_path_is_refused(client, stored):
+    response = client.get(f"/media/{stored.storage_key}%00/card.webp")
+
+    assert response.status_code == 400
 
 
 def test_image_url_is_a_template_global(app, stored):

@@ -53,8 +53,6 @@ NASTY_QUERIES = [
     "%_%",
     "\\",
     "\\x00",
-    "shirt\x00jacket",
-    "\x00",
     "\t\n\r",
     "😀",
     "👕 shirt 👖",
@@ -230,6 +228,17 @@ def test_any_text_gets_a_page(client, catalogue, text):
 
 
 @pytest.mark.parametrize(
+    "query_string", ["q=shirt%00jacket", "q=%00", "sort=%00", "unknown=1&another=%00"]
+)
+def test_a_nul_byte_anywhere_is_refused_cleanly(client, catalogue, query_string):
+    # when
+    response = client.get(f"/search?{query_string}")
+
+    # then
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
     "query_string",
     [
         "page=-1",
@@ -242,7 +251,6 @@ def test_any_text_gets_a_page(client, catalogue, text):
         "sort=bogus",
         "sort=relevance",
         "sort=price_asc&sort=price_desc",
-        "sort=%00",
         "category=../../etc&merchant=%27%3B--",
         "category=" + "a" * 5000,
         "price=free&price=under-25&price=under-25",
@@ -251,7 +259,6 @@ def test_any_text_gets_a_page(client, catalogue, text):
         "q=shirt&q=jacket",
         "q=%FF%FE",
         "q=%ED%A0%80",
-        "unknown=1&another=%00",
         "&".join(f"category=c{number}" for number in range(500)),
         "&".join(f"q=w{number}" for number in range(200)),
     ],
