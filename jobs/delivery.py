@@ -1,65 +1,74 @@
 """Deliver outbox events to their handlers (`jobs.events.HANDLERS`); each runs once per event.
 
-A handler runs in its own transaction together with the marker saying it ran (see
+A handler runs in a transaction together with the marker saying it ran (see
 `app.platform.outbox.claim`), so a redelivered event (a retry, a relay after Redis came back, two
-workers at once) changes nothing twice. The last handler's transaction also marks the event
-delivered. To save commits, a job first runs the handlers of up to GROUP_SIZE events in one
-transaction (the markers are in it too, so the rule holds); only if that fails does it fall back
-to one transaction per handler, which finds and records the failing one.
+workers at once) changes nothing twice.
 
-One job delivers a batch of events, oldest first, in one app context. The events its handlers
-record (`OrderPaid` after `PaymentProcessed`) are delivered by the same job right after, and the
-emails they queue are sent by it at the end (their first attempt), instead of going through the
-queue one job each; if the worker dies first, `relay_pending` and `relay_due` hand them over.
+`deliver_events` is a drain: it claims a batch of undelivered events from the database (oldest
+first, `FOR UPDATE SKIP LOCKED`, so two drains never take the same rows), runs all their
+handlers with their markers in one transaction, marks them delivered and commits, then sends the
+emails they queued (their first attempt) and claims the next batch, until none are left. The
+events its handlers record (`OrderPaid` after `PaymentProcessed`) are found by a later batch.
+Only if a batch's transaction fails does it fall back to one transaction per handler, which
+finds and records the failing one. While a batch is full it asks for another drain, so an idle
+worker joins in; after DRAIN_SECONDS it stops and leaves the rest to that one.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.database import db
 from app.notifications import dispatch
 from app.platform import outbox
+from app.platform.jobs import uses_queue
 from app.platform.models import OutboxEvent
-from jobs.email import send_email
+from jobs.email import send_first_attempts
 from jobs.events import HANDLERS
 from jobs.runtime import with_app_context
 
 log = logging.getLogger("marketplace.events")
 
-GROUP_SIZE = 20
+GROUP_SIZE = 50
+DRAIN_SECONDS = 60.0
 
 
 class DeliveryFailed(RuntimeError):
-    """Some events of a batch were not delivered (their handlers raised); RQ retries the job."""
+    """Some events were not delivered (their handlers raised); RQ retries the job."""
 
 
 @with_app_context
 def deliver_events(event_ids: list[int]) -> int:
-    """Deliver a batch of events and the events they cause; returns how many were delivered.
+    """Drain the outbox; returns how many events were delivered. `event_ids` (the events whose
+    commit queued this drain) only name the job: it delivers whatever is pending.
 
-    A failing event does not hold up the rest of the batch: it is counted, logged and kept for
-    the job's retry (which skips what was delivered), then raised as DeliveryFailed.
+    A failing event does not hold up the rest: it is counted, logged and left undelivered for
+    the job's retry, then raised as DeliveryFailed.
     """
+    outbox.drain_started()
     session = db.session
     delivered = 0
     failed: list[int] = []
+    stop_at = time.monotonic() + DRAIN_SECONDS
     with outbox.kept_for_caller(session) as caused, dispatch.kept_for_caller(session) as emails:
-        todo = event_ids
-        while todo:
-            rows = _undelivered(session, todo)
+        while rows := outbox.claim_batch(session, GROUP_SIZE, failed):
+            if len(rows) == GROUP_SIZE and uses_queue(current_app):
+                outbox.relay([rows[-1].id])  # more to do: a waiting drain lets a worker join
+            failed += _deliver_group(session, rows)
             delivered += len(rows)
-            for start in range(0, len(rows), GROUP_SIZE):
-                failed += _deliver_group(session, rows[start : start + GROUP_SIZE])
-            todo = list(caused)
             caused.clear()
-        while emails:
-            send_email(emails.pop(0), 0)
-    outbox.release([event_id for event_id in event_ids if event_id not in failed])
+            if emails:
+                send_first_attempts(emails)
+                emails.clear()
+            if time.monotonic() > stop_at:
+                caused.append(rows[-1].id)  # relayed on the way out: the next drain goes on
+                break
     if failed:
         raise DeliveryFailed(f"outbox events {failed} failed; see their last_error")
     return delivered - len(failed)
@@ -69,34 +78,28 @@ def deliver_events(event_ids: list[int]) -> int:
 def deliver(event_id: int) -> bool:
     """Run every handler of one outbox event that has not run yet, then mark it delivered."""
     session = db.session
-    for row in _undelivered(session, [event_id]):
+    row = session.execute(
+        sa.select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload).where(
+            OutboxEvent.id == event_id, OutboxEvent.delivered_at.is_(None)
+        )
+    ).first()
+    if row is None:
+        return False
+    if HANDLERS.get(row.name):
         _run_handlers(session, row)
-        return True
-    return False
-
-
-def _undelivered(session, event_ids: list[int]) -> list[sa.Row]:
-    """The events among `event_ids` not delivered yet, oldest first, with handlers to run; the
-    ones without handlers are marked delivered here and now."""
-    rows = session.execute(
-        sa.select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload)
-        .where(OutboxEvent.id.in_(event_ids), OutboxEvent.delivered_at.is_(None))
-        .order_by(OutboxEvent.id)
-    ).all()
-    silent = [row.id for row in rows if not HANDLERS.get(row.name)]
-    if silent:
-        outbox.mark_delivered(session, *silent)
+    else:
+        outbox.mark_delivered(session, row.id)
         session.commit()
-    return [row for row in rows if HANDLERS.get(row.name)]
+    return True
 
 
 def _deliver_group(session, rows: list[sa.Row]) -> list[int]:
-    """Run the handlers of a few events in one transaction with their markers; if anything in it
-    fails, roll it all back and deliver the events one handler per transaction instead, which
-    records the failure. Returns the ids of the events that failed."""
+    """Run the handlers of the claimed events in the claim's transaction with their markers and
+    mark them delivered; if anything in it fails, roll it all back and deliver the events one
+    handler per transaction instead, which records the failure. Returns the ids that failed."""
     try:
         for row in rows:
-            for handler in HANDLERS[row.name]:
+            for handler in HANDLERS.get(row.name, ()):
                 if outbox.claim(session, row.id, _name(handler)):
                     handler(session, dict(row.payload))
         outbox.mark_delivered(session, *(row.id for row in rows))
@@ -108,7 +111,7 @@ def _deliver_group(session, rows: list[sa.Row]) -> list[int]:
     failed = []
     for row in rows:
         try:
-            _run_handlers(session, row)
+            deliver(row.id)
         except Exception:
             failed.append(row.id)
     return failed
@@ -142,7 +145,8 @@ def _run_once(session, event_id: int, handler: Callable, payload: dict, last: bo
 
 @with_app_context
 def relay_pending() -> int:
-    """Scheduled: hand over again the events no job holds (queue was down, worker died)."""
+    """Scheduled: queue a drain for events that waited 30 s with none waiting (the queue was
+    down, Redis lost the job, its worker died)."""
     handed = outbox.relay_pending(db.session, older_than=timedelta(seconds=30))
     db.session.commit()
     return handed

@@ -23,17 +23,30 @@ def send_email(email_id: int, attempt: int) -> str:
     failure keep the error and schedule the next attempt. Returns the email's state, or "" when
     this attempt was not the one to make (already made, or another job is on it)."""
     session = db.session
-    config = current_app.config
     email = mail.claim(
         session,
         email_id,
         attempt,
         lease=dispatch.lease(),
-        max_attempts=config["MAIL_MAX_ATTEMPTS"],
+        max_attempts=current_app.config["MAIL_MAX_ATTEMPTS"],
     )
     if email is None:
         return ""
-    mine = attempt + 1
+    return _send(session, email, attempt + 1)
+
+
+def send_first_attempts(email_ids: list[int]) -> int:
+    """The first attempt at each of the emails (in the caller's app context): claimed together
+    in one statement, then each sent and marked sent on its own, as `send_email` does, so a
+    worker that dies leaves at most the one it was sending in doubt. Returns how many were sent."""
+    session = db.session
+    claimed = mail.claim_first_attempts(session, email_ids, lease=dispatch.lease())
+    return sum(_send(session, email, 1) == "sent" for email in claimed)
+
+
+def _send(session, email, mine: int) -> str:
+    """Send a claimed email (attempt `mine`), then mark it sent or record the failure; commits."""
+    config = current_app.config
     try:
         message = render_email(
             mail.as_request(email),
@@ -44,17 +57,17 @@ def send_email(email_id: int, attempt: int) -> str:
     except Exception as error:
         state = mail.record_failure(
             session,
-            email_id,
+            email.id,
             mine,
             f"{error!r}",
             max_attempts=config["MAIL_MAX_ATTEMPTS"],
             first_delay_seconds=config["MAIL_RETRY_SECONDS"],
         )
         session.commit()
-        log.warning("email %s attempt %s failed (%s): %r", email_id, mine, state, error)
+        log.warning("email %s attempt %s failed (%s): %r", email.id, mine, state, error)
         return state
-    if not mail.mark_sent(session, email_id, mine, provider_id):
-        log.warning("email %s: attempt %s sent it after a later one claimed it", email_id, mine)
+    if not mail.mark_sent(session, email.id, mine, provider_id):
+        log.warning("email %s: attempt %s sent it after a later one claimed it", email.id, mine)
     session.commit()
     return "sent"
 

@@ -51,6 +51,27 @@ def claim(
     return email
 
 
+def claim_first_attempts(
+    session: Session, email_ids: list[int], *, lease: timedelta
+) -> list[OutboxEmail]:
+    """`claim` for the first attempt at many emails in one statement, committed; returns the
+    ones this caller may send (detached, as claimed), in id order."""
+    claimed = session.scalars(
+        sa.update(OutboxEmail)
+        .where(
+            OutboxEmail.id.in_(email_ids),
+            OutboxEmail.state == EmailState.PENDING,
+            OutboxEmail.attempts == 0,
+        )
+        .values(state=EmailState.SENDING, attempts=1, next_attempt_at=utcnow() + lease)
+        .returning(OutboxEmail)
+    ).all()
+    for email in claimed:
+        session.expunge(email)
+    session.commit()
+    return sorted(claimed, key=lambda email: email.id)
+
+
 def as_request(email: OutboxEmail) -> EmailRequest:
     """What to render for the email."""
     return EmailRequest(

@@ -1,13 +1,17 @@
 """The transactional outbox: record domain events with the change, relay them after commit.
 
 `record_event` adds an event row to the caller's transaction. When that transaction commits, its
-new events are handed together to one `jobs.delivery.deliver_events` job; if the queue cannot take
-them (Redis down), the rows wait and `relay_pending` (run on a schedule) hands them over later.
-Nothing is lost.
+new events are handed to a `jobs.delivery.deliver_events` job, a drain: it claims undelivered
+events from the database (oldest first, rows locked by another drain skipped) and delivers them
+until none are left. If the queue cannot take it (Redis down), the rows wait and `relay_pending`
+(run on a schedule) queues a drain later. Nothing is lost: the rows, not the queue, say what is
+pending.
 
-Nothing is queued twice either: each event handed to RQ gets a lease, a Redis key naming its job,
-and `relay_pending` hands over again only the events whose job is no longer queued, running or
-waiting for a retry (it finished without delivering them, failed for good, or Redis lost it).
+Nothing is queued twice either: a drain waiting in the queue is named under DRAIN_KEY, and while
+it waits a commit queues no other (the drain will find its events); a drain drops the name when
+it starts, so what commits after that queues the next one. A drain whose worker died (its RQ job
+still "started" until RQ's maintenance) holds nothing up: `relay_pending` looks only for a
+waiting drain, and PostgreSQL frees the dead session's row locks when its connection drops.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ from datetime import datetime, timedelta
 import redis
 import sqlalchemy as sa
 from flask import current_app
+from rq.job import Job
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.extensions import redis_client
-from app.platform.jobs import enqueue, live_jobs, uses_queue
+from app.platform.jobs import enqueue, uses_queue
 from app.platform.models import OutboxEvent, ProcessedEvent
 
 log = logging.getLogger("marketplace.outbox")
@@ -35,8 +40,9 @@ log = logging.getLogger("marketplace.outbox")
 DELIVER_JOB = "jobs.delivery.deliver_events"
 PENDING_KEY = "outbox_pending"
 KEEP_KEY = "outbox_keep"
-LEASE_PREFIX = "outbox:lease:"
-LEASE_SECONDS = 7 * 24 * 3600
+DRAIN_KEY = "outbox:drain:queued"
+DRAIN_KEY_SECONDS = 300
+WAITING_STATUSES = frozenset(("queued", "scheduled", "deferred"))
 BATCH_SIZE = 100
 RELAY_PAGE = 1000
 
@@ -48,50 +54,43 @@ def record_event(session: Session, name: str, payload: dict) -> OutboxEvent:
     return outbox_event
 
 
-def relay(event_ids: list[int]) -> bool:
-    """Hand events to one deliver job; False (and logged) when the queue is unavailable.
-
-    With RQ, each event's lease names the job before it is queued, so the relay leaves it alone.
-    """
+def relay(event_ids: list[int], force: bool = False) -> bool:
+    """Make sure a drain is queued to deliver the events; False (and logged) when the queue is
+    unavailable. With RQ, no drain is queued while one is already waiting (unless `force`)."""
     try:
-        if uses_queue(current_app):
-            job_id = f"deliver-{event_ids[0]}-{secrets.token_hex(4)}"
-            _lease(event_ids, job_id)
-            enqueue(DELIVER_JOB, event_ids, job_id=job_id)
-        else:
+        if not uses_queue(current_app):
             enqueue(DELIVER_JOB, event_ids)
+            return True
+        job_id = f"drain-{event_ids[0] if event_ids else 0}-{secrets.token_hex(4)}"
+        connection = redis_client(current_app)
+        if connection.set(DRAIN_KEY, job_id, nx=not force, ex=DRAIN_KEY_SECONDS):
+            enqueue(DELIVER_JOB, event_ids, job_id=job_id)
     except Exception:
         log.warning("outbox events %s wait for the relay: queue unavailable", event_ids)
         return False
     return True
 
 
-def _lease(event_ids: list[int], job_id: str) -> None:
-    with redis_client(current_app).pipeline(transaction=False) as pipe:
-        for event_id in event_ids:
-            pipe.set(f"{LEASE_PREFIX}{event_id}", job_id, ex=LEASE_SECONDS)
-        pipe.execute()
-
-
-def release(event_ids: list[int]) -> None:
-    """Drop the leases of delivered events (they are no longer pending, the keys only take room;
-    if Redis is down they simply expire)."""
-    if event_ids and uses_queue(current_app):
-        keys = [f"{LEASE_PREFIX}{event_id}" for event_id in event_ids]
+def drain_started() -> None:
+    """Called by a drain as it starts: it is no longer waiting, so the next commit queues one
+    (best effort: with Redis down, the name expires)."""
+    if uses_queue(current_app):
         try:
-            redis_client(current_app).delete(*keys)
+            redis_client(current_app).delete(DRAIN_KEY)
         except redis.RedisError as error:
-            log.warning("leases of delivered events %s left to expire: %r", event_ids, error)
+            log.warning("drain: could not drop %s: %r", DRAIN_KEY, error)
 
 
-def queued(event_ids: list[int]) -> set[int]:
-    """Those of the events whose deliver job is still queued, running or waiting for a retry."""
-    if not event_ids or not uses_queue(current_app):
-        return set()
-    keys = [f"{LEASE_PREFIX}{event_id}" for event_id in event_ids]
-    jobs = [job.decode() if job else None for job in redis_client(current_app).mget(keys)]
-    live = live_jobs(current_app, {job for job in jobs if job})
-    return {event_id for event_id, job in zip(event_ids, jobs, strict=True) if job in live}
+def drain_waiting() -> bool:
+    """Whether a drain is queued and not started yet (a running one, or one whose worker died,
+    does not count: it may not see what was recorded after it claimed its last batch)."""
+    if not uses_queue(current_app):
+        return False
+    job_id = redis_client(current_app).get(DRAIN_KEY)
+    if job_id is None:
+        return False
+    status = redis_client(current_app).hget(Job.key_for(job_id.decode()), "status")
+    return status is not None and status.decode() in WAITING_STATUSES
 
 
 @contextmanager
@@ -105,7 +104,7 @@ def kept_for_caller(session: Session) -> Iterator[list[int]]:
     finally:
         session.info.pop(KEEP_KEY, None)
         if kept:
-            relay(kept)
+            relay(kept[:BATCH_SIZE])
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -121,8 +120,7 @@ def _after_commit(session: Session) -> None:
     if KEEP_KEY in session.info:
         session.info[KEEP_KEY].extend(committed)
         return
-    for start in range(0, len(committed), BATCH_SIZE):
-        relay(committed[start : start + BATCH_SIZE])
+    relay(committed[:BATCH_SIZE])
 
 
 def _after_rollback(session: Session, previous_transaction) -> None:
@@ -159,20 +157,26 @@ def pending_event_ids(
 
 
 def relay_pending(session: Session, older_than: timedelta = timedelta(seconds=30)) -> int:
-    """Hand the stale undelivered events that no job holds to the queue again, in batches;
-    returns how many were handed. Stops at the first batch the queue refuses."""
-    handed = 0
-    after = 0
-    while ids := pending_event_ids(session, older_than, after):
-        after = ids[-1]
-        waiting = queued(ids)
-        stranded = [event_id for event_id in ids if event_id not in waiting]
-        for start in range(0, len(stranded), BATCH_SIZE):
-            batch = stranded[start : start + BATCH_SIZE]
-            if not relay(batch):
-                return handed
-            handed += len(batch)
-    return handed
+    """Queue a drain if events have waited longer than `older_than` and no drain is waiting
+    (the queue refused it, Redis lost it, or its worker died); returns how many events it was
+    queued for (the first page: the drain takes them all, oldest first), 0 if none."""
+    ids = pending_event_ids(session, older_than, limit=BATCH_SIZE)
+    if not ids or drain_waiting():
+        return 0
+    return len(ids) if relay(ids, force=True) else 0
+
+
+def claim_batch(session: Session, size: int, skip: list[int]) -> list[sa.Row]:
+    """Lock up to `size` undelivered events, oldest first, for the caller's transaction; rows
+    another drain has locked, and the ids in `skip`, are passed over (SQLite, one writer at a
+    time, locks nothing: the handlers' markers keep the work once)."""
+    return session.execute(
+        sa.select(OutboxEvent.id, OutboxEvent.name, OutboxEvent.payload)
+        .where(OutboxEvent.delivered_at.is_(None), OutboxEvent.id.not_in(skip))
+        .order_by(OutboxEvent.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)
+    ).all()
 
 
 def claim(session: Session, event_id: int, handler: str) -> bool:

@@ -75,16 +75,29 @@ def test_one_job_delivers_its_batch_and_the_events_they_cause(database, handlers
     assert undelivered(database) == []
 
 
-def test_a_batch_delivered_twice_runs_each_handler_once(database, handlers, handed):
+def test_events_drained_twice_run_each_handler_once(database, handlers, handed):
     batch = recorded(database, "Started", 2, handed)
     delivery.deliver_events(batch)
     database.execute(sa.update(OutboxEvent).values(delivered_at=None))
     database.commit()
 
-    assert delivery.deliver_events(batch + batch) == 2
+    assert delivery.deliver_events(batch) == 4
 
     assert sorted(handlers) == [("follow", 0), ("follow", 1), ("start", 0), ("start", 1)]
     assert database.scalar(sa.select(sa.func.count()).select_from(ProcessedEvent)) == 4
+
+
+def test_a_full_batch_asks_for_a_second_drain_for_another_worker(
+    app, database, handed, monkeypatch
+):
+    monkeypatch.setitem(app.config, "JOBS_INLINE", False)
+    monkeypatch.setitem(app.config, "REDIS_URL", app.config["REDIS_URL"] or "embedded")
+    batch = recorded(database, "Something", delivery.GROUP_SIZE + 1, handed)
+
+    assert delivery.deliver_events(batch[:1]) == delivery.GROUP_SIZE + 1
+
+    assert handed == [batch[delivery.GROUP_SIZE - 1]]
+    assert undelivered(database) == []
 
 
 def test_a_failing_event_leaves_the_rest_of_its_batch_delivered(

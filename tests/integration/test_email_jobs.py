@@ -151,6 +151,18 @@ def test_the_send_job_sends_once_and_marks_sent(database, outbox, handed_emails)
     assert len(list(outbox.glob("*.eml"))) == 1
 
 
+def test_first_attempts_are_claimed_together_and_sent_once(database, outbox, handed_emails):
+    first, second = queue_reset(database, "reset:1"), queue_reset(database, "reset:2")
+
+    assert email_jobs.send_first_attempts([first, second]) == 2
+    assert email_jobs.send_first_attempts([first, second]) == 0
+    assert send_email(first, 0) == ""
+
+    sent = [row(database, email_id) for email_id in (first, second)]
+    assert [(email.state, email.attempts) for email in sent] == [(EmailState.SENT, 1)] * 2
+    assert len(list(outbox.glob("*.eml"))) == 2
+
+
 def test_a_job_for_an_email_another_job_is_sending_does_nothing(database, outbox, handed_emails):
     email_id = queue_reset(database)
     database.execute(

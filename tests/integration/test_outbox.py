@@ -13,6 +13,7 @@ from app.extensions import redis_client
 from app.platform import outbox
 from app.platform.jobs import DEFAULT_QUEUE
 from app.platform.models import OutboxEvent, ProcessedEvent
+from jobs import delivery
 
 
 @pytest.fixture()
@@ -102,7 +103,7 @@ def test_the_events_of_one_transaction_go_to_one_job(database, rq_queue):
     assert queued_batches(rq_queue) == [[event.id for event in recorded]]
 
 
-def test_the_relay_leaves_events_whose_job_is_queued_alone(database, rq_queue):
+def test_the_relay_leaves_events_whose_drain_is_waiting_alone(database, rq_queue):
     event = outbox.record_event(database, "Something", {})
     database.commit()
 
@@ -110,13 +111,37 @@ def test_the_relay_leaves_events_whose_job_is_queued_alone(database, rq_queue):
     assert queued_batches(rq_queue) == [[event.id]]
 
 
-def test_the_relay_hands_over_events_whose_job_is_gone(database, rq_queue):
-    lost, failed, waiting = (committed_event(database) for _ in range(3))
-    jobs = {job.args[0][0]: job for job in rq_queue.get_jobs()}
-    jobs[lost.id].delete()
-    rq_queue.remove(jobs[failed.id])
-    jobs[failed.id].set_status(JobStatus.FAILED)
+def test_no_second_drain_is_queued_while_one_waits(database, rq_queue):
+    first, _, _ = (committed_event(database) for _ in range(3))
+
+    assert queued_batches(rq_queue) == [[first.id]]
+
+
+def test_the_relay_queues_a_drain_when_the_waiting_one_is_gone(database, rq_queue):
+    first, second = (committed_event(database) for _ in range(2))
+    (lost,) = rq_queue.get_jobs()
+    lost.delete()
 
     assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 2
-    assert queued_batches(rq_queue) == [[waiting.id], [lost.id, failed.id]]
+    assert queued_batches(rq_queue) == [[first.id, second.id]]
     assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 0
+
+
+def test_a_drain_whose_worker_died_holds_nothing_up(database, rq_queue):
+    """A worker killed mid-drain leaves its RQ job "started" until RQ's maintenance (10 min):
+    the relay queues the next drain at once, which delivers the events; and once that drain
+    has started, the next commit queues another."""
+    event = committed_event(database)
+    (dead,) = rq_queue.get_jobs()
+    rq_queue.remove(dead)
+    dead.set_status(JobStatus.STARTED)
+
+    assert outbox.relay_pending(database, older_than=timedelta(seconds=-1)) == 1
+    (drain,) = rq_queue.get_jobs()
+    assert drain.id != dead.id
+    rq_queue.remove(drain)
+    assert delivery.deliver_events(*drain.args) == 1
+    assert database.get(OutboxEvent, event.id, populate_existing=True).delivered_at is not None
+
+    later = committed_event(database)
+    assert queued_batches(rq_queue) == [[later.id]]
