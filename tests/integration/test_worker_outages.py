@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import redis
 import sqlalchemy as sa
 from rq import Queue
@@ -55,7 +56,14 @@ class Process:
     def terminate(self) -> int:
         """SIGTERM, then the exit status."""
         self.popen.send_signal(signal.SIGTERM)
-        return self.popen.wait(timeout=STOP_DEADLINE_SECONDS)
+        return self.exit_status()
+
+    def exit_status(self) -> int:
+        """The status once the process exits; a test failure showing its output if it does not."""
+        try:
+            return self.popen.wait(timeout=STOP_DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{self.log.name} did not exit:\n{self.output()[-3000:]}")
 
     def kill(self) -> None:
         if self.popen.poll() is None:
@@ -145,6 +153,6 @@ def test_sigterm_lets_the_running_job_finish(app, database, tmp_path):
         worker.running_until(lambda: "warm shut down requested" in worker.output(), "SIGTERM")
         (held / "release").touch()
 
-        assert worker.popen.wait(timeout=STOP_DEADLINE_SECONDS) == 0
+        assert worker.exit_status() == 0
         assert (held / "done").exists()
         assert job.get_status(refresh=True) == JobStatus.FINISHED
