@@ -78,27 +78,28 @@ def return_stock(session, payload: dict) -> None:
 
 def refund_cancelled(session, payload: dict) -> None:
     """OrderCancelled: give the money back through the gateway it came from."""
-    if not payload.get("refund_amount"):
-        return
-    payments.refund_payment(
-        session,
-        payments.gateway_from_config(current_app.config, redis_client(current_app)),
-        order_id=payload["order_id"],
-        amount=payload["refund_amount"],
-        reason="requested_by_customer",
-        idempotency_key=f"refund-{payload['reference']}-cancel",
-    )
+    if payload.get("refund_amount"):
+        _refund(session, payload, "requested_by_customer", "cancel")
 
 
 def refund_duplicate(session, payload: dict) -> None:
     """PaymentDuplicated: give the second payment of one checkout back through its gateway."""
+    _refund(session, payload, "duplicate", "duplicate")
+
+
+def _gateway():
+    return payments.gateway_from_config(current_app.config, redis_client(current_app))
+
+
+def _refund(session, payload: dict, reason: str, key_suffix: str) -> None:
+    """Refund the payload's refund_amount on its order, once per order and key suffix."""
     payments.refund_payment(
         session,
-        payments.gateway_from_config(current_app.config, redis_client(current_app)),
+        _gateway(),
         order_id=payload["order_id"],
         amount=payload["refund_amount"],
-        reason="duplicate",
-        idempotency_key=f"refund-{payload['reference']}-duplicate",
+        reason=reason,
+        idempotency_key=f"refund-{payload['reference']}-{key_suffix}",
     )
 
 
@@ -106,7 +107,7 @@ def close_payment_page(session, payload: dict) -> None:
     """OrderCancelled / ReservationExpired: an unpaid order's payment page closes with it."""
     payments.close_payment(
         session,
-        payments.gateway_from_config(current_app.config, redis_client(current_app)),
+        _gateway(),
         payload["order_id"],
     )
 

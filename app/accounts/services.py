@@ -81,10 +81,8 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == normalized))
 
 
-def register_user(
-    session: Session, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER
-) -> User:
-    """Create an account; raises InvalidInput listing every problem (including a taken email)."""
+def _sign_up_problems(email: str, password: str, name: str) -> tuple[str, str, dict]:
+    """The normalised email and name, and every problem with the three fields by field name."""
     errors: dict[str, list[str]] = {}
     try:
         email = normalize_email(email)
@@ -97,6 +95,14 @@ def register_user(
         errors["name"] = [f"Use at most {NAME_MAX} characters."]
     if problems := password_problems(password, email=email):
         errors["password"] = problems
+    return email, name, errors
+
+
+def register_user(
+    session: Session, *, email: str, password: str, name: str, role: Role = Role.CUSTOMER
+) -> User:
+    """Create an account; raises InvalidInput listing every problem (including a taken email)."""
+    email, name, errors = _sign_up_problems(email, password, name)
     if "email" not in errors and session.scalar(sa.select(User.id).where(User.email == email)):
         errors["email"] = [EMAIL_TAKEN]
     if errors:
@@ -127,18 +133,7 @@ def check_registration(
 ) -> Registration:
     """The checked sign-up, its password hashed. No database is read, so it takes as long
     whether or not the address has an account; raises InvalidInput listing every problem."""
-    errors: dict[str, list[str]] = {}
-    try:
-        email = normalize_email(email)
-    except InvalidEmail as error:
-        errors["email"] = [str(error)]
-    name = name.strip()
-    if not name:
-        errors["name"] = ["Enter your name."]
-    elif len(name) > NAME_MAX:
-        errors["name"] = [f"Use at most {NAME_MAX} characters."]
-    if problems := password_problems(password, email=email):
-        errors["password"] = problems
+    email, name, errors = _sign_up_problems(email, password, name)
     if errors:
         raise InvalidInput(errors)
     return Registration(email, name, hash_password(password), next_path)
