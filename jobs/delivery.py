@@ -98,10 +98,11 @@ def _deliver_group(session, rows: list[sa.Row]) -> list[int]:
     mark them delivered; if anything in it fails, roll it all back and deliver the events one
     handler per transaction instead, which records the failure. Returns the ids that failed."""
     try:
-        for row in rows:
-            for handler in HANDLERS.get(row.name, ()):
-                if outbox.claim(session, row.id, _name(handler)):
-                    handler(session, dict(row.payload))
+        todo = [(row, handler) for row in rows for handler in HANDLERS.get(row.name, ())]
+        claimed = outbox.claim_all(session, [(row.id, _name(handler)) for row, handler in todo])
+        for row, handler in todo:
+            if (row.id, _name(handler)) in claimed:
+                handler(session, dict(row.payload))
         outbox.mark_delivered(session, *(row.id for row in rows))
         session.commit()
     except Exception:

@@ -197,6 +197,23 @@ def claim(session: Session, event_id: int, handler: str) -> bool:
     return inserted.first() is not None
 
 
+def claim_all(session: Session, markers: list[tuple[int, str]]) -> set[tuple[int, str]]:
+    """`claim` for many (event id, handler) pairs in one statement; returns the pairs claimed
+    now (the others have run already)."""
+    if not markers:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    inserted = session.execute(
+        insert(ProcessedEvent)
+        .values([{"event_id": e, "handler": h, "processed_at": now} for e, h in sorted(markers)])
+        .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id, ProcessedEvent.handler)
+    )
+    return {(row.event_id, row.handler) for row in inserted}
+
+
 def mark_delivered(session: Session, *event_ids: int, at: datetime | None = None) -> None:
     """Record that every handler of the events has run."""
     session.execute(
