@@ -1,9 +1,12 @@
-"""Emails are sent exactly once through worker crashes and a Redis crash.
+"""Emails are sent exactly once through worker crashes, a Redis crash and PostgreSQL outages.
 
 A real RQ worker (`python -m jobs.worker`) runs on the run's PostgreSQL database and a private
 redis-server without persistence. Orders are paid one after another, as the payment webhook
 would; the test kills the worker (SIGKILL) again and again while it works, or pauses it
 (SIGSTOP) so that jobs pile up in Redis, kills Redis, starts it empty and lets the worker go on.
+On a private PostgreSQL cluster instead, it restarts the server while the worker delivers a
+backlog, then stops it until the worker has failed a job on it and starts it again; the worker
+must live through both.
 Each paid order must end with exactly one confirmation to the shopper and one new-order email to
 its merchant: the `file` sender's folder is counted.
 
@@ -25,6 +28,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,22 +36,32 @@ import pytest
 import redis
 import sqlalchemy as sa
 from flask import Flask
+from flask_migrate import upgrade
 from rq import Queue, SimpleWorker
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
 from app import create_app
 from app.database import db
 from app.notifications import dispatch
 from app.notifications.models import EmailState, OutboxEmail
 from app.orders import services as orders
-from app.orders.models import Order
+from app.orders.models import Order, OrderStatus
 from app.platform import outbox
 from app.platform.jobs import DEFAULT_QUEUE
 from app.platform.models import OutboxEvent
+from tests.support import services
 from tests.support.buying import new_order
 from tests.support.factories import make_merchant, make_product
 from tests.support.fixtures import settings_for_tests
 from tests.support.payments import pay_with_test_card
-from tests.support.processes import RedisServer, redis_server, wait_for
+from tests.support.processes import (
+    PostgresServer,
+    RedisServer,
+    needs_postgres_binaries,
+    postgres_server,
+    redis_server,
+    wait_for,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -115,13 +129,14 @@ def private_redis(tmp_path) -> Iterator[RedisServer]:
         yield server
 
 
-@pytest.fixture()
-def shop(app, postgres, tmp_path, private_redis) -> Iterator[Flask]:
-    """The app on the run's database and the private Redis, its jobs queued for the worker."""
-    services_here = {"database": app.config["SQLALCHEMY_DATABASE_URI"], "redis": private_redis.url}
+@contextmanager
+def shop_on(database: str, server: RedisServer, instance: Path) -> Iterator[Flask]:
+    """The app on `database` and the private Redis, its jobs queued for the worker; in its app
+    context for the block."""
+    services_here = {"database": database, "redis": server.url}
     shop_app = create_app(
         settings_for_tests(
-            services_here, tmp_path, JOBS_INLINE=False, MAIL_LEASE_SECONDS=LEASE_SECONDS
+            services_here, instance, JOBS_INLINE=False, MAIL_LEASE_SECONDS=LEASE_SECONDS
         )
     )
     Path(shop_app.config["MAIL_OUTBOX_DIR"]).mkdir(parents=True)
@@ -130,12 +145,28 @@ def shop(app, postgres, tmp_path, private_redis) -> Iterator[Flask]:
         db.session.remove()
 
 
+@contextmanager
+def running_worker(shop: Flask, server: RedisServer, log: Path) -> Iterator[WorkerProcess]:
+    """A worker process for the block, killed at its end."""
+    process = WorkerProcess(shop, server, log)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.kill()
+
+
+@pytest.fixture()
+def shop(app, postgres, tmp_path, private_redis) -> Iterator[Flask]:
+    """The app on the run's database and the private Redis."""
+    with shop_on(app.config["SQLALCHEMY_DATABASE_URI"], private_redis, tmp_path) as shop_app:
+        yield shop_app
+
+
 @pytest.fixture()
 def worker(shop, private_redis, tmp_path) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(shop, private_redis, tmp_path / "worker.log")
-    process.start()
-    yield process
-    process.kill()
+    with running_worker(shop, private_redis, tmp_path / "worker.log") as process:
+        yield process
 
 
 def placed_orders(count: int) -> list[Order]:
@@ -153,6 +184,11 @@ def placed_orders(count: int) -> list[Order]:
         session.commit()
         placed.append(order)
     return placed
+
+
+def in_thirds(placed: list[Order]) -> list[list[Order]]:
+    third = len(placed) // 3
+    return [placed[:third], placed[third : 2 * third], placed[2 * third :]]
 
 
 def subjects(folder: Path) -> Counter:
@@ -223,12 +259,7 @@ def test_killing_the_worker_again_and_again_loses_and_repeats_no_email(shop, wor
 
 
 def test_a_redis_crash_without_persistence_loses_and_repeats_no_email(shop, worker, private_redis):
-    placed = placed_orders(ORDERS)
-    thirds = [
-        placed[: ORDERS // 3],
-        placed[ORDERS // 3 : 2 * ORDERS // 3],
-        placed[2 * ORDERS // 3 :],
-    ]
+    thirds = in_thirds(placed_orders(ORDERS))
     paid = [pay(shop, order) for order in thirds[0]]
     wait_for(lambda: sent_count() > 0, "the worker to send an email")
     worker.pause()
@@ -244,3 +275,71 @@ def test_a_redis_crash_without_persistence_loses_and_repeats_no_email(shop, work
 
     assert worker.alive() and worker.kills == 0
     assert_each_order_emailed_once(shop, paid)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[PostgresServer]:
+    with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture()
+def shop_on_cluster(cluster, tmp_path, private_redis) -> Iterator[Flask]:
+    """The app on a migrated database of the private PostgreSQL cluster and the private Redis."""
+    database = services.recreate_postgres_database(cluster.url("marketplace"))
+    with shop_on(database, private_redis, tmp_path) as shop_app:
+        upgrade(directory=str(shop_app.config["MIGRATIONS_DIR"]))
+        yield shop_app
+
+
+@pytest.fixture()
+def worker_on_cluster(shop_on_cluster, private_redis, tmp_path) -> Iterator[WorkerProcess]:
+    with running_worker(shop_on_cluster, private_redis, tmp_path / "worker.log") as process:
+        yield process
+
+
+def failed_jobs(server: RedisServer) -> int:
+    """Jobs of the queue that failed: for good, or waiting for their retry."""
+    queue = Queue(DEFAULT_QUEUE, connection=redis.Redis.from_url(server.url))
+    return FailedJobRegistry(queue=queue).count + ScheduledJobRegistry(queue=queue).count
+
+
+def pay_while_paused(shop: Flask, worker: WorkerProcess, orders_to_pay: list[Order]) -> list[Order]:
+    """Pay the orders while the worker is stopped, so that their events and emails pile up."""
+    worker.pause()
+    paid = [pay(shop, order) for order in orders_to_pay]
+    db.session.commit()  # the test's own connection goes back to the pool before an outage
+    return paid
+
+
+@needs_postgres_binaries
+def test_a_postgres_restart_and_stop_while_the_worker_delivers_lose_and_repeat_no_email(
+    shop_on_cluster, worker_on_cluster, cluster, private_redis
+):
+    shop, worker = shop_on_cluster, worker_on_cluster
+    thirds = in_thirds(placed_orders(ORDERS))
+
+    paid = pay_while_paused(shop, worker, thirds[0])
+    worker.resume()
+    wait_for(lambda: sent_count() > 0, "the worker to send an email")
+    db.session.commit()
+    cluster.restart()
+
+    paid += pay_while_paused(shop, worker, thirds[1])
+    cluster.stop()
+    failed_before = failed_jobs(private_redis)
+    worker.resume()
+    wait_for(
+        lambda: failed_jobs(private_redis) > failed_before, "the worker to fail on the database"
+    )
+    cluster.start()
+
+    paid += [pay(shop, order) for order in thirds[2]]
+
+    wait_for(lambda: settled(shop, 2 * ORDERS), "every email to be sent", SETTLE_DEADLINE_SECONDS)
+
+    assert worker.alive() and worker.kills == 0
+    assert {order.status for order in paid} == {OrderStatus.PAID}
+    assert_each_order_emailed_once(shop, paid)
+    print(f"jobs failed on the database: {failed_jobs(private_redis)}")
+    print(f"sent again after the outage (same Message-ID): {worker.log.read_text().count(RESENT)}")
