@@ -148,3 +148,24 @@ def test_journey_without_javascript(page_without_js: Page, store: Store):
     expect(page.locator(".product-card h3").first).to_have_text("Merino Crew Tee")
     assert "Linen Summer Tee" not in card_names(page)
     expect(page.get_by_role("checkbox", name=re.compile(r"^In stock"))).to_be_checked()
+
+
+SORT_RIGHT_AFTER_SWAP = """() => document.addEventListener("htmx:afterSwap", () => setTimeout(
+() => {
+  const sort = document.getElementById("search-sort");
+  sort.value = "price_desc";
+  sort.dispatchEvent(new Event("change", { bubbles: true }));
+}, 0), { once: true })"""
+
+
+def test_a_change_made_right_after_a_swap_is_not_lost(page: Page, store: Store):
+    # given a shopper on search results who will change the sort the moment new results arrive
+    page.goto(f"/search?q={store.search_term}")
+    page.evaluate(SORT_RIGHT_AFTER_SWAP)
+
+    # when a facet swaps the results in
+    page.get_by_role("checkbox", name=re.compile(r"^In stock")).check()
+
+    # then the swapped-in form already listens: the sort is applied too
+    expect(page).to_have_url(re.compile(r"in_stock=1.*[?&]sort=price_desc"))
+    expect(page.locator(".product-card h3").first).to_have_text("Merino Crew Tee")

@@ -56,14 +56,15 @@ def record_event(session: Session, name: str, payload: dict) -> OutboxEvent:
 
 def relay(event_ids: list[int], force: bool = False) -> bool:
     """Make sure a drain is queued to deliver the events; False (and logged) when the queue is
-    unavailable. With RQ, no drain is queued while one is already waiting (unless `force`)."""
+    unavailable. With RQ, no drain is queued while one is already waiting (unless `force`); one
+    a worker took and died with before starting it is not waiting."""
     try:
         if not uses_queue(current_app):
             enqueue(DELIVER_JOB, event_ids)
             return True
-        job_id = f"drain-{event_ids[0] if event_ids else 0}-{secrets.token_hex(4)}"
-        connection = redis_client(current_app)
-        if connection.set(DRAIN_KEY, job_id, nx=not force, ex=DRAIN_KEY_SECONDS):
+        if force or not drain_waiting():
+            job_id = f"drain-{event_ids[0] if event_ids else 0}-{secrets.token_hex(4)}"
+            redis_client(current_app).set(DRAIN_KEY, job_id, ex=DRAIN_KEY_SECONDS)
             enqueue(DELIVER_JOB, event_ids, job_id=job_id)
     except Exception:
         log.warning("outbox events %s wait for the relay: queue unavailable", event_ids)

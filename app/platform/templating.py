@@ -20,6 +20,10 @@ HTMX_CONFIG = json.dumps(
         "selfRequestsOnly": True,
         "includeIndicatorStyles": False,
         "historyCacheSize": 20,
+        # New content gets its htmx behaviour in the same task as the swap: with the default 20 ms
+        # settle delay a shopper's change made just after a swap (sort right after a facet) was
+        # lost, the swapped-in form not listening yet.
+        "defaultSettleDelay": 0,
     }
 )
 

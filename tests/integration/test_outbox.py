@@ -145,3 +145,17 @@ def test_a_drain_whose_worker_died_holds_nothing_up(database, rq_queue):
 
     later = committed_event(database)
     assert queued_batches(rq_queue) == [[later.id]]
+
+
+def test_a_commit_queues_a_drain_when_the_waiting_ones_worker_died_before_starting_it(
+    database, rq_queue
+):
+    """A worker killed between taking a drain off the queue and starting it leaves the drain's
+    name behind: the next commit must not take it for a waiting drain."""
+    committed_event(database)
+    (dead,) = rq_queue.get_jobs()
+    rq_queue.remove(dead)
+    dead.set_status(JobStatus.STARTED)
+
+    later = committed_event(database)
+    assert queued_batches(rq_queue) == [[later.id]]
