@@ -66,11 +66,13 @@ def register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments
     from app.platform.security import bound_url_integers
     from app.platform.views import bp as platform
+    from app.portal.views import bp as portal
     from app.search.views import bp as search
 
     bound_url_integers(app)
     for blueprint in (platform, catalog, search, accounts, media, cart, payments, checkout, orders):
         app.register_blueprint(blueprint)
+    app.register_blueprint(portal)
 
 
 def register_platform(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Accounts: users, their roles, merchant membership, address book and password-reset tokens."""
+"""Accounts: users, their roles, address book and password-reset tokens."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.database import db, utcnow
+from app.merchants.models import MerchantMembership
 
 
 class Role(enum.StrEnum):
@@ -35,9 +36,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
-    membership: Mapped[MerchantMembership | None] = relationship(
-        back_populates="user", uselist=False, lazy="selectin"
-    )
+    membership: Mapped[MerchantMembership | None] = relationship(uselist=False, lazy="selectin")
     addresses: Mapped[list[Address]] = relationship(
         back_populates="user", order_by="Address.id", cascade="all, delete-orphan"
     )
@@ -58,24 +57,6 @@ class User(UserMixin, db.Model):
     def merchant_id(self) -> int | None:
         """The merchant this user works for, if any."""
         return self.membership.merchant_id if self.membership else None
-
-
-class MerchantMembership(db.Model):
-    """Links a staff user to the one merchant they work for."""
-
-    __tablename__ = "merchant_memberships"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
-    merchant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("merchants.id", ondelete="CASCADE"), index=True
-    )
-    is_owner: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    user: Mapped[User] = relationship(back_populates="membership")
 
 
 class Address(db.Model):

@@ -13,10 +13,12 @@ from app.money import Money
 
 
 class ProductStatus(enum.StrEnum):
-    """Only published products are shown in the storefront."""
+    """Only published products are shown in the storefront; archived ones are kept for the
+    orders that name them but leave the merchant's working list."""
 
     DRAFT = "draft"
     PUBLISHED = "published"
+    ARCHIVED = "archived"
 
 
 class Category(db.Model):
@@ -120,14 +122,17 @@ class ProductVariant(db.Model):
     """A buyable version of a product (a size, a colour), with its own SKU and price."""
 
     __tablename__ = "product_variants"
+    __table_args__ = (sa.UniqueConstraint("merchant_id", "sku"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(
         sa.ForeignKey("products.id", ondelete="CASCADE"), index=True
     )
-    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    merchant_id: Mapped[int] = mapped_column(sa.ForeignKey("merchants.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(sa.String(64))
     name: Mapped[str] = mapped_column(sa.String(120), default="")
     price_amount: Mapped[int]
+    compare_at_amount: Mapped[int | None]
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
     weight_grams: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
@@ -187,6 +192,64 @@ class ProductImage(db.Model):
     width: Mapped[int] = mapped_column(default=0)
     height: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
+    resized_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     product: Mapped[Product] = relationship(back_populates="images")
+
+
+class ImportStatus(enum.StrEnum):
+    """A catalogue import: queued, running (rows counted as they go), then done or failed."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class CatalogImport(db.Model):
+    """One CSV upload of a merchant's catalogue, applied by a job; its report is its rows."""
+
+    __tablename__ = "catalog_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("merchants.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ImportStatus.QUEUED)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    updated_count: Mapped[int] = mapped_column(default=0)
+    unchanged_count: Mapped[int] = mapped_column(default=0)
+    rejected_count: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class ImportOutcome(enum.StrEnum):
+    """What an import did with one row of the file."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+
+
+class CatalogImportRow(db.Model):
+    """One line of an import's report: the file's line number, its SKU and what happened."""
+
+    __tablename__ = "catalog_import_rows"
+    __table_args__ = (sa.Index("ix_catalog_import_rows_import_line", "import_id", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(sa.ForeignKey("catalog_imports.id", ondelete="CASCADE"))
+    line: Mapped[int]
+    sku: Mapped[str] = mapped_column(sa.String(64), default="")
+    outcome: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")

@@ -206,15 +206,20 @@ def create_product(
         ProductAttribute(name=key, value=value, position=index)
         for index, (key, value) in enumerate(attribute_pairs)
     ]
-    product.variants = [build_variant(spec, index, currency) for index, spec in enumerate(variants)]
+    product.variants = [
+        build_variant(spec, index, currency, merchant_id) for index, spec in enumerate(variants)
+    ]
     session.add(product)
     session.flush()
     return product
 
 
-def build_variant(spec: VariantSpec, position: int, currency: str) -> ProductVariant:
+def build_variant(
+    spec: VariantSpec, position: int, currency: str, merchant_id: int
+) -> ProductVariant:
     """A variant row (not yet added) from its spec."""
     return ProductVariant(
+        merchant_id=merchant_id,
         sku=spec.sku,
         name=spec.name or rules.variant_name(spec.options.values()),
         price_amount=spec.price_amount,

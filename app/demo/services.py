@@ -19,7 +19,7 @@ from itertools import islice
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.accounts.models import MerchantMembership, Role, User
+from app.accounts.models import Role, User
 from app.catalog import rules
 from app.catalog import services as catalog
 from app.catalog.models import (
@@ -38,7 +38,7 @@ from app.demo.generator import LOW_STOCK_THRESHOLD, ProductDraft, draft_products
 from app.demo.wordlists import DEPARTMENTS, FIRST_NAMES, LAST_NAMES, MERCHANTS
 from app.inventory.models import StockItem, StockLedgerEntry, StockReason, StockReservation
 from app.media.services import StoredImage
-from app.merchants.models import Merchant
+from app.merchants.models import Merchant, MerchantMembership
 from app.merchants.services import create_merchant
 from app.orders.models import Fulfilment, Order, OrderEvent, OrderLine
 from app.payments.models import Payment, Refund, WebhookEvent
@@ -71,6 +71,7 @@ COLUMNS = {
     "product_variants": (
         "id",
         "product_id",
+        "merchant_id",
         "sku",
         "name",
         "price_amount",
@@ -428,10 +429,11 @@ def build_rows(
         next_ids.product += 1
         created_at = plan.now - timedelta(seconds=draft.age_seconds)
         option_pairs = [pair for variant in draft.variants for pair in variant.options]
+        merchant_id = rng.choice(plan.merchants_by_department[draft.department.name])
         batch.products.append(
             (
                 product_id,
-                rng.choice(plan.merchants_by_department[draft.department.name]),
+                merchant_id,
                 plan.category_ids[draft.leaf.name],
                 plan.root_category_ids[draft.department.name],
                 draft.name,
@@ -459,6 +461,7 @@ def build_rows(
                 (
                     variant_id,
                     product_id,
+                    merchant_id,
                     sku,
                     variant.name,
                     variant.price_amount,

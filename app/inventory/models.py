@@ -24,7 +24,12 @@ class StockReason(enum.StrEnum):
 
 
 class StockItem(db.Model):
-    """Stock of one variant: units on hand and units reserved by unpaid orders."""
+    """Stock of one variant: units on hand and units reserved by unpaid orders.
+
+    `version` goes up with every change, so an edit made on stale figures is refused;
+    `low_stock_alerted` is set when the merchant was told stock fell to the threshold and
+    cleared once it is above it again.
+    """
 
     __tablename__ = "stock_items"
     __table_args__ = (
@@ -42,6 +47,8 @@ class StockItem(db.Model):
     on_hand: Mapped[int] = mapped_column(default=0)
     reserved: Mapped[int] = mapped_column(default=0)
     low_stock_threshold: Mapped[int] = mapped_column(default=5)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    low_stock_alerted: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     @property
@@ -64,6 +71,7 @@ class StockLedgerEntry(db.Model):
     reserved_delta: Mapped[int] = mapped_column(default=0)
     reason: Mapped[str] = mapped_column(sa.String(24))
     reference: Mapped[str] = mapped_column(sa.String(120), default="")
+    note: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     actor_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
-from app.merchants.models import Merchant, MerchantStatus
+from app.merchants.models import Merchant, MerchantMembership, MerchantStatus
 from app.platform.slugs import slugify
 
 
@@ -40,3 +40,20 @@ def contact_emails(session: Session, merchant_ids: list[int]) -> dict[int, str]:
         sa.select(Merchant.id, Merchant.contact_email).where(Merchant.id.in_(merchant_ids))
     )
     return {merchant_id: email for merchant_id, email in rows if email}
+
+
+def staff_membership(session: Session, user_id: int) -> MerchantMembership | None:
+    """The user's membership of a merchant's staff, with the merchant loaded; None if none."""
+    return session.scalar(
+        sa.select(MerchantMembership).where(MerchantMembership.user_id == user_id)
+    )
+
+
+def read_only_reason(merchant: Merchant) -> str:
+    """Why the merchant's staff may look but change nothing ("" while it may sell)."""
+    if merchant.status == MerchantStatus.SUSPENDED:
+        reason = merchant.suspension_reason or "no reason was given"
+        return f"This shop is suspended by the marketplace ({reason}). Nothing can be changed."
+    if merchant.status == MerchantStatus.PENDING:
+        return "This shop is waiting for approval. Nothing can be changed until then."
+    return ""

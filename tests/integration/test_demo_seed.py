@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import MerchantMembership, Role, User
+from app.accounts.models import Role, User
 from app.accounts.passwords import verify_password
 from app.catalog import rules
 from app.catalog.models import (
@@ -24,7 +24,7 @@ from app.database import db
 from app.demo.generator import LOW_STOCK_THRESHOLD
 from app.inventory.models import StockItem, StockLedgerEntry, StockReason
 from app.media import rules as media_rules
-from app.merchants.models import Merchant, MerchantStatus
+from app.merchants.models import Merchant, MerchantMembership, MerchantStatus
 from app.search.models import SearchTerm
 from tests.support.fixtures import truncate_all
 

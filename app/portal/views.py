@@ -1,0 +1,7 @@
+"""Every portal page module, imported so its routes are on the blueprint."""
+
+from __future__ import annotations
+
+from app.portal.blueprint import bp
+
+__all__ = ["bp"]
