@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from app.money import Money
 
 if TYPE_CHECKING:
-    from app.catalog.services import VariantOffer
+    from app.catalog.offers import VariantOffer
 
 MAX_QUANTITY = 99
 MAX_LINES = 50

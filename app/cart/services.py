@@ -30,8 +30,7 @@ from app.cart.rules import (
     OutOfStock,
     StoredCart,
 )
-from app.catalog import services as catalog
-from app.catalog.services import VariantOffer
+from app.catalog.offers import VariantOffer, variant_offers
 from app.extensions import redis_client
 
 __all__ = [
@@ -142,7 +141,7 @@ def _change(
 
     def change(carts: dict[str, StoredCart]) -> tuple[dict[str, StoredCart], CartView]:
         cart = carts[key]
-        offers = catalog.variant_offers(session, {*cart.quantities, *also})
+        offers = variant_offers(session, {*cart.quantities, *also})
         checked = rules.reconcile(edit(cart, offers), offers, store.currency)
         return {key: checked.cart}, CartView(checked.lines, checked.notices, store.currency)
 
@@ -209,7 +208,7 @@ def merge_carts(session: Session, store: CartStore, from_key: str, into_key: str
 
     def change(carts: dict[str, StoredCart]) -> tuple[dict[str, StoredCart], CartView]:
         combined, notices = rules.combine(carts[from_key], carts[into_key])
-        offers = catalog.variant_offers(session, combined.quantities.keys())
+        offers = variant_offers(session, combined.quantities.keys())
         checked = rules.reconcile(combined, offers, store.currency)
         view = CartView(checked.lines, notices + checked.notices, store.currency)
         return {into_key: checked.cart, from_key: rules.EMPTY}, view

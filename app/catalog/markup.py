@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from markupsafe import Markup, escape
 
-from app.catalog.services import ProductCard
+from app.catalog.listings import ProductCard
 
 PRICE_RANGE_NOTE = '<span class="visually-hidden">Price </span>from '
 

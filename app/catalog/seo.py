@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
-from app.catalog.services import ProductDetail
+from app.catalog.listings import ProductDetail
 
 AVAILABILITY = {True: "https://schema.org/InStock", False: "https://schema.org/OutOfStock"}
 

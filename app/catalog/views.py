@@ -6,8 +6,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, url_
 from htmx_flask import request
 from markupsafe import Markup, escape
 
-from app.catalog import markup, services
+from app.catalog import listings, markup
 from app.catalog.seo import product_structured_data
+from app.catalog.tree import CategoryNode, category_tree
 from app.database import db
 from app.media.views import pictures
 from app.platform.cache import cached
@@ -18,10 +19,10 @@ from app.platform.templating import slug_url, slug_urls
 bp = Blueprint("catalog", __name__)
 
 
-def nav_categories() -> list[services.CategoryNode]:
+def nav_categories() -> list[CategoryNode]:
     """The category tree, cached per process for CATALOG_CACHE_SECONDS."""
     seconds = current_app.config["CATALOG_CACHE_SECONDS"]
-    return cached("catalog:tree", seconds, lambda: services.category_tree(db.session))
+    return cached("catalog:tree", seconds, lambda: category_tree(db.session))
 
 
 @bp.app_template_global()
@@ -31,7 +32,7 @@ def product_url(slug: str) -> str:
 
 
 @bp.app_template_global()
-def product_grid(cards: list[services.ProductCard], eager: int = 0) -> Markup:
+def product_grid(cards: list[listings.ProductCard], eager: int = 0) -> Markup:
     """`{{ product_grid(cards, eager=2) }}`: product cards, the first `eager` loading at once."""
     return markup.product_grid(
         cards, eager, slug_urls("catalog.product"), pictures(loading="eager"), pictures()
@@ -76,8 +77,8 @@ def home():
     """Home page: featured products, new arrivals and the category tree."""
     return render_template(
         "catalog/home.html",
-        featured=services.featured_products(db.session),
-        arrivals=services.new_arrivals(db.session),
+        featured=listings.featured_products(db.session),
+        arrivals=listings.new_arrivals(db.session),
         canonical_url=url_for("catalog.home", _external=True),
     )
 
@@ -88,8 +89,8 @@ def product(slug: str):
     """A product page; choosing a variant (GET form, or htmx) updates price, stock and image."""
     variant_id = request.args.get("variant", type=int)
     try:
-        detail = services.product_detail(db.session, slug, variant_id)
-    except services.ProductNotFound:
+        detail = listings.product_detail(db.session, slug, variant_id)
+    except listings.ProductNotFound:
         abort(404)
     return render_page_or_block(
         "catalog/product.html",
@@ -112,6 +113,6 @@ def site_map():
 @read_only
 def sitemap():
     """sitemap.xml of the home page, every category and every visible product."""
-    category_slugs, products = services.sitemap_entries(db.session)
+    category_slugs, products = listings.sitemap_entries(db.session)
     xml = render_template("catalog/sitemap.xml", category_slugs=category_slugs, products=products)
     return Response(xml, mimetype="application/xml")

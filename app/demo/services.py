@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
-from app.catalog import rules
-from app.catalog import services as catalog
+from app.catalog import authoring, rules
+from app.catalog.bulk import (
+    NextIds,
+    RowBatch,
+    chunked,
+    first_free_ids,
+    move_sequences_past_ids,
+    prepared_ahead,
+    write_batch,
+)
 from app.catalog.models import (
     Category,
     Product,
@@ -51,74 +57,6 @@ CHUNK_SIZE = 2000
 LEDGER_REFERENCE = "seed-demo"
 ACCOUNT_AGE_DAYS = 200
 MERCHANT_AGE_DAYS = 150
-COLUMNS = {
-    "products": (
-        "id",
-        "merchant_id",
-        "category_id",
-        "root_category_id",
-        "name",
-        "slug",
-        "description",
-        "status",
-        "is_featured",
-        "price_amount",
-        "currency",
-        "search_text",
-        "created_at",
-        "updated_at",
-    ),
-    "product_variants": (
-        "id",
-        "product_id",
-        "merchant_id",
-        "sku",
-        "name",
-        "price_amount",
-        "currency",
-        "weight_grams",
-        "position",
-    ),
-    "variant_options": ("id", "variant_id", "name", "value", "position"),
-    "product_attributes": ("id", "product_id", "name", "value", "position"),
-    "product_images": (
-        "id",
-        "product_id",
-        "variant_id",
-        "storage_key",
-        "alt_text",
-        "width",
-        "height",
-        "position",
-        "created_at",
-    ),
-    "stock_items": (
-        "variant_id",
-        "product_id",
-        "on_hand",
-        "reserved",
-        "low_stock_threshold",
-        "updated_at",
-    ),
-    "stock_ledger": (
-        "id",
-        "variant_id",
-        "on_hand_delta",
-        "reserved_delta",
-        "reason",
-        "reference",
-        "actor_id",
-        "created_at",
-    ),
-}
-SEQUENCED_TABLES = (
-    Product.__table__,
-    ProductVariant.__table__,
-    VariantOption.__table__,
-    ProductAttribute.__table__,
-    ProductImage.__table__,
-    StockLedgerEntry.__table__,
-)
 RESET_ORDER = (
     Refund.__table__,
     Payment.__table__,
@@ -162,43 +100,6 @@ class SeedSummary:
     staff: list[tuple[str, str]] = field(default_factory=list)
     customer_emails: list[str] = field(default_factory=list)
     promo_codes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class NextIds:
-    """The next free id of every bulk-inserted table."""
-
-    product: int
-    variant: int
-    option: int
-    attribute: int
-    image: int
-    ledger: int
-
-
-@dataclass
-class RowBatch:
-    """Rows (tuples in `COLUMNS` order) for one chunk of products, table by table."""
-
-    products: list[tuple] = field(default_factory=list)
-    variants: list[tuple] = field(default_factory=list)
-    options: list[tuple] = field(default_factory=list)
-    attributes: list[tuple] = field(default_factory=list)
-    images: list[tuple] = field(default_factory=list)
-    stock: list[tuple] = field(default_factory=list)
-    ledger: list[tuple] = field(default_factory=list)
-
-    def tables(self) -> list[tuple[sa.Table, list[tuple]]]:
-        """(table, rows) pairs, parents before children."""
-        return [
-            (Product.__table__, self.products),
-            (ProductVariant.__table__, self.variants),
-            (VariantOption.__table__, self.options),
-            (ProductAttribute.__table__, self.attributes),
-            (ProductImage.__table__, self.images),
-            (StockItem.__table__, self.stock),
-            (StockLedgerEntry.__table__, self.ledger),
-        ]
 
 
 @dataclass(frozen=True)
@@ -277,8 +178,7 @@ def seed_store(
         for drafts in chunked(draft_products(rng, products), CHUNK_SIZE)
     )
     for batch in prepared_ahead(batches):
-        for table, rows in batch.tables():
-            write_rows(session, table, rows)
+        write_batch(session, batch)
         summary.products += len(batch.products)
         summary.variants += len(batch.variants)
         summary.images += len(batch.images)
@@ -336,13 +236,13 @@ def create_categories(session: Session) -> tuple[dict[str, int], dict[str, int]]
     category_ids = {}
     root_category_ids = {}
     for position, department in enumerate(DEPARTMENTS):
-        parent = catalog.create_category(
+        parent = authoring.create_category(
             session, department.name, description=department.description
         )
         parent.position = position
         root_category_ids[department.name] = parent.id
         for child_position, leaf in enumerate(department.leaves):
-            child = catalog.create_category(
+            child = authoring.create_category(
                 session, leaf.name, parent, description=f"{leaf.name} in {department.name}."
             )
             child.position = child_position
@@ -382,38 +282,6 @@ def create_accounts(
         person(demo_email("customer", number), Role.CUSTOMER)
         summary.customer_emails.append(demo_email("customer", number))
     session.flush()
-
-
-def first_free_ids(session: Session) -> NextIds:
-    """One past the largest id of each bulk-inserted table."""
-
-    def free(model: type) -> int:
-        return (session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
-
-    return NextIds(
-        product=free(Product),
-        variant=free(ProductVariant),
-        option=free(VariantOption),
-        attribute=free(ProductAttribute),
-        image=free(ProductImage),
-        ledger=free(StockLedgerEntry),
-    )
-
-
-def chunked(items: Iterable[ProductDraft], size: int) -> Iterator[list[ProductDraft]]:
-    """Consecutive lists of at most `size` items."""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
-def prepared_ahead(batches: Iterator[RowBatch]) -> Iterator[RowBatch]:
-    """The same batches, the next one built on a worker thread while the caller writes this one."""
-    with ThreadPoolExecutor(max_workers=1) as worker:
-        upcoming = worker.submit(next, batches, None)
-        while (batch := upcoming.result()) is not None:
-            upcoming = worker.submit(next, batches, None)
-            yield batch
 
 
 def build_rows(
@@ -465,6 +333,7 @@ def build_rows(
                     sku,
                     variant.name,
                     variant.price_amount,
+                    None,
                     currency,
                     variant.weight_grams,
                     position,
@@ -507,35 +376,6 @@ def build_rows(
             )
             next_ids.image += 1
     return batch
-
-
-def write_rows(session: Session, table: sa.Table, rows: list[tuple]) -> None:
-    """Insert rows (in `COLUMNS` order) in the session's transaction: COPY on PostgreSQL."""
-    if not rows:
-        return
-    columns = COLUMNS[table.name]
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        driver_connection = connection.connection.driver_connection
-        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    session.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-
-
-def move_sequences_past_ids(session: Session) -> None:
-    """On PostgreSQL, set each bulk table's id sequence to its largest id, so ORM inserts follow."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in SEQUENCED_TABLES:
-        session.execute(
-            sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"
-            )
-        )
 
 
 def analyze(session: Session) -> None:

@@ -29,8 +29,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from app.catalog.listings import visible_products
 from app.catalog.models import Product
-from app.catalog.services import visible_products
 from app.inventory.services import in_stock_condition
 from app.search import rules
 from app.search.models import SearchTerm

@@ -25,18 +25,17 @@ from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy.orm import Session
 
-from app.catalog.models import Product
-from app.catalog.services import (
+from app.catalog.listings import (
     DEFAULT_SORT,
     SORTS,
     CategoryListing,
-    CategoryNode,
     ProductCard,
     cards_from_rows,
     category_listing,
-    find_category,
     listing_query,
 )
+from app.catalog.models import Product
+from app.catalog.tree import CategoryNode, find_category
 from app.platform.pagination import Page
 from app.search import rules
 from app.search.backends import SearchBackend, backend_for

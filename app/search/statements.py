@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from app.catalog.listings import SORTS, listing_query
 from app.catalog.models import Category, Product, ProductAttribute
-from app.catalog.services import SORTS, listing_query
 from app.merchants.models import Merchant, MerchantStatus
 from app.search import rules
 from app.search.backends import NAMED, OTHER, SearchBackend

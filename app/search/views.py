@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, redirect, request, url_for
 from markupsafe import Markup
 
-from app.catalog import services as catalog
+from app.catalog import listings
+from app.catalog.tree import CategoryNotFound
 from app.catalog.views import category_url, nav_categories
 from app.database import db
 from app.extensions import redis_client
@@ -82,7 +83,7 @@ def category(slug: str):
         results = category_results(
             db.session, slug, query, nav_categories(), category_facets_cache(slug)
         )
-    except catalog.CategoryNotFound:
+    except CategoryNotFound:
         abort(404)
     except PageOutOfRange as past_end:
         return redirect(category_page_urls(slug, past_end.query)(past_end.last))
@@ -93,7 +94,7 @@ def category(slug: str):
         listing=results.listing,
         query=results.query,
         facet_checkboxes=category_facet_checkboxes(slug, results),
-        sort_labels=catalog.SORT_LABELS,
+        sort_labels=listings.SORT_LABELS,
         canonical_url=canonical_category_url(results),
         page_url=category_page_urls(slug, results.query),
         clear_url=clear_filters_url(slug, results.query),
@@ -138,8 +139,8 @@ def category_page_urls(slug: str, query: SearchQuery) -> Callable[[int], str]:
     first, then the sort, then the filters (the first page and the default sort stay bare).
     The query string after the page is encoded once for all the page links."""
     base = category_url(slug)
-    args = query.to_args(page=1, sort=catalog.DEFAULT_SORT)
-    sort = [] if query.sort == catalog.DEFAULT_SORT else [("sort", query.sort)]
+    args = query.to_args(page=1, sort=listings.DEFAULT_SORT)
+    sort = [] if query.sort == listings.DEFAULT_SORT else [("sort", query.sort)]
     rest = urlencode(
         sort + [(key, value) for key, values in args.items() for value in as_list(values)]
     )

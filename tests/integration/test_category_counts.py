@@ -11,8 +11,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from app.catalog import services as catalog
+from app.catalog.listings import category_listing
 from app.catalog.models import Category, CategoryCount, Product, ProductStatus
+from app.catalog.tree import category_tree
 from app.database import db
 from app.merchants.models import Merchant, MerchantStatus
 from tests.support.factories import make_category, make_merchant, make_product
@@ -20,8 +21,8 @@ from tests.support.factories import make_category, make_merchant, make_product
 
 def shown_count(category: Category) -> int:
     """The count the category page shows (from the read model)."""
-    tree = catalog.category_tree(db.session)
-    listing = catalog.category_listing(db.session, category.slug, 1, "newest", tree)
+    tree = category_tree(db.session)
+    listing = category_listing(db.session, category.slug, 1, "newest", tree)
     return listing.products.total
 
 

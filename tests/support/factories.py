@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from app.catalog import services as catalog
+from app.catalog import authoring
 from app.catalog.models import Category, Product
 from app.database import db
 from app.inventory import services as inventory
@@ -23,7 +23,7 @@ def make_merchant(name: str | None = None, approved: bool = True) -> Merchant:
 
 def make_category(name: str | None = None, parent: Category | None = None) -> Category:
     """A category, top-level unless `parent` is given."""
-    return catalog.create_category(db.session, name or f"Category {next(_sequence)}", parent)
+    return authoring.create_category(db.session, name or f"Category {next(_sequence)}", parent)
 
 
 def make_product(
@@ -47,12 +47,12 @@ def make_product(
         {} if len(prices) == 1 else {"Size": f"S{i}"} for i in range(len(prices))
     )
     specs = [
-        catalog.VariantSpec(
+        authoring.VariantSpec(
             sku=f"SKU-{number}-{index}", price_amount=price, options=option_sets[index]
         )
         for index, price in enumerate(prices)
     ]
-    product = catalog.create_product(
+    product = authoring.create_product(
         db.session,
         merchant_id=merchant.id,
         category_id=category.id,

@@ -8,7 +8,7 @@ import pytest
 
 from app.cart import rules
 from app.cart.rules import CartView, StoredCart
-from app.catalog.services import VariantOffer
+from app.catalog.offers import VariantOffer
 from app.money import Money
 
 

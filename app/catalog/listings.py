@@ -1,26 +1,24 @@
-"""Catalog services: build the catalog and read it for the storefront."""
+"""Catalog listings: what the storefront reads (product cards, category pages, the home page,
+product pages and the sitemap)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, selectinload
 
-from app.catalog import rules
 from app.catalog.models import (
     Category,
     CategoryCount,
     Product,
-    ProductAttribute,
     ProductImage,
     ProductStatus,
     ProductVariant,
-    VariantOption,
 )
+from app.catalog.tree import CategoryNode, find_category
 from app.inventory import services as inventory
 from app.inventory.rules import StockState
 from app.merchants.models import Merchant, MerchantStatus
@@ -44,34 +42,7 @@ SORT_LABELS = {
 
 
 class ProductNotFound(LookupError):
-    """No published product has that slug."""
-
-
-class CategoryNotFound(LookupError):
-    """No category has that slug."""
-
-
-@dataclass(frozen=True)
-class VariantSpec:
-    """What it takes to create a variant."""
-
-    sku: str
-    price_amount: int
-    options: dict[str, str] = field(default_factory=dict)
-    name: str = ""
-    weight_grams: int = 0
-
-
-@dataclass(frozen=True)
-class CategoryNode:
-    """A category with its children, for navigation."""
-
-    id: int
-    name: str
-    slug: str
-    description: str = ""
-    parent_id: int | None = None
-    children: tuple[CategoryNode, ...] = ()
+    """No such product: none has that slug, or the reader may not see it."""
 
 
 class ProductCard(NamedTuple):
@@ -127,171 +98,6 @@ class ProductDetail:
                 if image.variant_id == self.selected.id:
                     return image
         return images[0] if images else None
-
-
-@dataclass(frozen=True)
-class VariantOffer:
-    """A variant as a cart sees it: what it is, who sells it, its price and units for sale.
-
-    `variant_name` is empty when the variant is its product's only one (nothing to choose).
-    """
-
-    variant_id: int
-    product_id: int
-    merchant_id: int
-    merchant_name: str
-    product_name: str
-    product_slug: str
-    variant_name: str
-    sku: str
-    image_key: str | None
-    price: Money
-    weight_grams: int
-    available: int
-    for_sale: bool
-
-
-def create_category(
-    session: Session, name: str, parent: Category | None = None, description: str = ""
-) -> Category:
-    """Add a category (a child of `parent` when given) with a unique slug."""
-    category = Category(
-        name=name,
-        slug=unique_slug(session, Category, name),
-        parent=parent,
-        description=description,
-    )
-    session.add(category)
-    session.flush()
-    return category
-
-
-def create_product(
-    session: Session,
-    *,
-    merchant_id: int,
-    category_id: int,
-    name: str,
-    description: str,
-    variants: list[VariantSpec],
-    attributes: dict[str, str] | None = None,
-    published: bool = True,
-    featured: bool = False,
-    currency: str = "USD",
-) -> Product:
-    """Create a product with its variants and attributes; price and search text are derived."""
-    if not variants:
-        raise ValueError("a product needs at least one variant")
-    category = session.get(Category, category_id)
-    if category is None:
-        raise CategoryNotFound(str(category_id))
-    attribute_pairs = list((attributes or {}).items())
-    option_pairs = [pair for spec in variants for pair in spec.options.items()]
-    product = Product(
-        merchant_id=merchant_id,
-        category_id=category_id,
-        root_category_id=category.parent_id or category.id,
-        name=name,
-        slug=unique_slug(session, Product, name),
-        description=description,
-        status=ProductStatus.PUBLISHED if published else ProductStatus.DRAFT,
-        is_featured=featured,
-        currency=currency,
-        price_amount=rules.lowest_price(spec.price_amount for spec in variants),
-        search_text=rules.search_text(
-            attribute_pairs, option_pairs, category_path(session, category)
-        ),
-    )
-    product.attributes = [
-        ProductAttribute(name=key, value=value, position=index)
-        for index, (key, value) in enumerate(attribute_pairs)
-    ]
-    product.variants = [
-        build_variant(spec, index, currency, merchant_id) for index, spec in enumerate(variants)
-    ]
-    session.add(product)
-    session.flush()
-    return product
-
-
-def build_variant(
-    spec: VariantSpec, position: int, currency: str, merchant_id: int
-) -> ProductVariant:
-    """A variant row (not yet added) from its spec."""
-    return ProductVariant(
-        merchant_id=merchant_id,
-        sku=spec.sku,
-        name=spec.name or rules.variant_name(spec.options.values()),
-        price_amount=spec.price_amount,
-        currency=currency,
-        weight_grams=spec.weight_grams,
-        position=position,
-        options=[
-            VariantOption(name=key, value=value, position=index)
-            for index, (key, value) in enumerate(spec.options.items())
-        ],
-    )
-
-
-def category_path(session: Session, category: Category) -> list[str]:
-    """Names from the top of the tree down to `category`, e.g. ["Clothing", "T-shirts"]."""
-    parent = session.get(Category, category.parent_id) if category.parent_id else None
-    return [parent.name, category.name] if parent else [category.name]
-
-
-def unique_slug(session: Session, model: type, text: str) -> str:
-    """A slug for `text` not yet used by `model`, suffixed -2, -3... when needed."""
-    base = rules.slugify(text)
-    taken = set(
-        session.scalars(
-            sa.select(model.slug).where(sa.or_(model.slug == base, model.slug.like(f"{base}-%")))
-        )
-    )
-    if base not in taken:
-        return base
-    suffix = 2
-    while f"{base}-{suffix}" in taken:
-        suffix += 1
-    return f"{base}-{suffix}"
-
-
-def category_tree(session: Session) -> list[CategoryNode]:
-    """Top-level categories with their children, ordered for navigation (two queries at most)."""
-    categories = session.scalars(
-        sa.select(Category).order_by(Category.position, Category.name)
-    ).all()
-    children: dict[int, list[Category]] = {}
-    for category in categories:
-        if category.parent_id is not None:
-            children.setdefault(category.parent_id, []).append(category)
-    return [
-        category_node(category, tuple(map(category_node, children.get(category.id, []))))
-        for category in categories
-        if category.parent_id is None
-    ]
-
-
-def category_node(category: Category, children: tuple[CategoryNode, ...] = ()) -> CategoryNode:
-    """The plain, cacheable form of a category."""
-    return CategoryNode(
-        category.id,
-        category.name,
-        category.slug,
-        category.description,
-        category.parent_id,
-        children,
-    )
-
-
-def find_category(tree: list[CategoryNode], slug: str) -> tuple[CategoryNode, CategoryNode | None]:
-    """The category with `slug` in the tree, and its parent; raises CategoryNotFound."""
-    for top in tree:
-        if top.slug == slug:
-            return top, None
-        for child in top.children:
-            if child.slug == slug:
-                return child, top
-    raise CategoryNotFound(slug)
 
 
 def inlined(name: str, type_: sa.types.TypeEngine, value: object = None) -> sa.BindParameter:
@@ -525,94 +331,3 @@ def sitemap_entries(session: Session) -> tuple[list[str], list[tuple[str, object
         .limit(50_000)
     ).all()
     return category_slugs, [tuple(row) for row in products]
-
-
-def _first_image_where(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect[str]:
-    """The storage key of the first picture meeting `condition` (the outer row is referenced only
-    in the WHERE clause: SQLite cannot resolve outer columns in a subquery's ORDER BY)."""
-    return (
-        sa.select(ProductImage.storage_key)
-        .where(condition)
-        .order_by(ProductImage.position, ProductImage.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-
-
-def variant_offers(session: Session, variant_ids: Collection[int]) -> dict[int, VariantOffer]:
-    """The variants with these ids, in one statement; ids that do not exist are left out.
-
-    `for_sale` says whether the product is published and its merchant active; the picture is
-    the variant's own if it has one, else the product's first.
-    """
-    if not variant_ids:
-        return {}
-    siblings = aliased(ProductVariant)
-    sibling_count = (
-        sa.select(sa.func.count(siblings.id))
-        .where(siblings.product_id == ProductVariant.product_id)
-        .scalar_subquery()
-    )
-    image_key = sa.func.coalesce(
-        _first_image_where(ProductImage.variant_id == ProductVariant.id),
-        _first_image_where(ProductImage.product_id == ProductVariant.product_id),
-    )
-    rows = session.execute(
-        sa.select(
-            ProductVariant.id,
-            Product.id,
-            Product.merchant_id,
-            Merchant.name,
-            Product.name,
-            Product.slug,
-            ProductVariant.name,
-            ProductVariant.sku,
-            image_key,
-            ProductVariant.price_amount,
-            ProductVariant.currency,
-            ProductVariant.weight_grams,
-            inventory.variant_available_units(ProductVariant.id),
-            Product.status,
-            Merchant.status,
-            sibling_count,
-        )
-        .join(Product, Product.id == ProductVariant.product_id)
-        .join(Merchant, Merchant.id == Product.merchant_id)
-        .where(ProductVariant.id.in_(sorted(variant_ids)))
-    ).all()
-    offers = {}
-    for (
-        variant_id,
-        product_id,
-        merchant_id,
-        merchant_name,
-        product_name,
-        product_slug,
-        variant_name,
-        sku,
-        image,
-        price_amount,
-        currency,
-        weight_grams,
-        available,
-        product_status,
-        merchant_status,
-        variant_count,
-    ) in rows:
-        offers[variant_id] = VariantOffer(
-            variant_id=variant_id,
-            product_id=product_id,
-            merchant_id=merchant_id,
-            merchant_name=merchant_name,
-            product_name=product_name,
-            product_slug=product_slug,
-            variant_name=variant_name if variant_count > 1 else "",
-            sku=sku,
-            image_key=image,
-            price=Money(price_amount, currency),
-            weight_grams=weight_grams,
-            available=max(int(available), 0),
-            for_sale=product_status == ProductStatus.PUBLISHED
-            and merchant_status == MerchantStatus.ACTIVE,
-        )
-    return offers
