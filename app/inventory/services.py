@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
+from app.inventory import alerts
+from app.inventory.alerts import Level
 from app.inventory.models import (
     ReservationStatus,
     StockItem,
@@ -48,30 +50,65 @@ def set_stock(
     reference: str = "",
     actor_id: int | None = None,
     low_stock_threshold: int | None = None,
+    note: str = "",
 ) -> StockItem:
-    """Set a variant's units on hand (creating its stock row), recording the delta in the ledger."""
+    """Set a variant's units on hand (creating its stock row), recording the delta in the ledger.
+
+    Bumps the row's version; falling to the low-stock threshold records one alert (a row created
+    at or below it starts flagged instead, see `alerts`).
+    """
     if on_hand < 0:
         raise ValueError("stock on hand cannot be negative")
+    if low_stock_threshold is not None and low_stock_threshold < 0:
+        raise ValueError("the low-stock threshold cannot be negative")
     item = session.get(StockItem, variant_id, with_for_update=True)
+    created = item is None
     if item is None:
-        item = StockItem(variant_id=variant_id, product_id=product_id, on_hand=0, reserved=0)
+        item = StockItem(
+            variant_id=variant_id,
+            product_id=product_id,
+            on_hand=0,
+            reserved=0,
+            low_stock_threshold=StockItem.__table__.c.low_stock_threshold.default.arg,
+            version=0,
+            low_stock_alerted=False,
+        )
         session.add(item)
     if on_hand < item.reserved:
         raise ValueError(f"{item.reserved} units are reserved; on hand cannot drop below that")
     delta = on_hand - item.on_hand
     item.on_hand = on_hand
+    item.version += 1
     if low_stock_threshold is not None:
         item.low_stock_threshold = low_stock_threshold
+    _note_item_level(session, item, created)
     session.add(
         StockLedgerEntry(
             variant_id=variant_id,
             on_hand_delta=delta,
             reason=reason,
             reference=reference,
+            note=note,
             actor_id=actor_id,
         )
     )
     return item
+
+
+def _note_item_level(session: Session, item: StockItem, created: bool) -> None:
+    """The alert flag of a row changed through the ORM (locked by the caller)."""
+    low = item.available <= item.low_stock_threshold
+    if not low:
+        item.low_stock_alerted = False
+    elif created:
+        item.low_stock_alerted = True
+    elif not item.low_stock_alerted:
+        item.low_stock_alerted = True
+        alerts.record_alert(
+            session,
+            item.product_id,
+            Level(item.variant_id, item.available, item.low_stock_threshold, False, item.version),
+        )
 
 
 def variant_availability(session: Session, variant_ids: list[int]) -> dict[int, StockState]:
@@ -165,14 +202,19 @@ def reserve_stock(
             raise ValueError("reserved quantities must be positive")
         wanted[variant_id] += quantity
     short: list[ShortLine] = []
+    levels: list[Level] = []
     with session.begin_nested() as savepoint:
         for variant_id in sorted(wanted):
-            if not _take(session, variant_id, wanted[variant_id]):
+            taken = _take(session, variant_id, wanted[variant_id])
+            if taken is None:
                 short.append(ShortLine(variant_id, wanted[variant_id], 0))
+            else:
+                levels.append(taken)
         if short:
             savepoint.rollback()
     if short:
         raise InsufficientStock(_with_availability(session, short))
+    alerts.note_levels(session, levels)
     for variant_id in sorted(wanted):
         session.add(
             StockReservation(
@@ -187,17 +229,23 @@ def reserve_stock(
         )
 
 
-def _take(session: Session, variant_id: int, quantity: int) -> bool:
-    result = session.execute(
+def _take(session: Session, variant_id: int, quantity: int) -> Level | None:
+    """Reserve `quantity` units if available; the new figures, or None when short."""
+    row = session.execute(
         sa.update(StockItem)
         .where(
             StockItem.variant_id == variant_id,
             StockItem.on_hand - StockItem.reserved >= quantity,
         )
-        .values(reserved=StockItem.reserved + quantity, updated_at=utcnow())
+        .values(
+            reserved=StockItem.reserved + quantity,
+            version=StockItem.version + 1,
+            updated_at=utcnow(),
+        )
+        .returning(*alerts.LEVEL_COLUMNS)
         .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    ).first()
+    return None if row is None else alerts.level(row)
 
 
 def _with_availability(session: Session, short: list[ShortLine]) -> list[ShortLine]:
@@ -248,16 +296,24 @@ def _claim_reservations(
 
 
 def _apply(session: Session, variant_id: int, on_hand_delta: int, reserved_delta: int) -> None:
-    session.execute(
+    """Move a row's figures by the deltas (bumping its version), then note its stock level."""
+    on_hand = StockItem.on_hand + on_hand_delta
+    reserved = StockItem.reserved + reserved_delta
+    row = session.execute(
         sa.update(StockItem)
         .where(StockItem.variant_id == variant_id)
         .values(
-            on_hand=StockItem.on_hand + on_hand_delta,
-            reserved=StockItem.reserved + reserved_delta,
+            on_hand=on_hand,
+            reserved=reserved,
+            version=StockItem.version + 1,
+            low_stock_alerted=alerts.clear_when_above(on_hand, reserved),
             updated_at=utcnow(),
         )
+        .returning(*alerts.LEVEL_COLUMNS)
         .execution_options(synchronize_session=False)
-    )
+    ).first()
+    if row is not None:
+        alerts.note_levels(session, [alerts.level(row)])
 
 
 def commit_reservation(session: Session, reference: str, actor_id: int | None = None) -> bool:
