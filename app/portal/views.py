@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.portal import dashboard  # noqa: F401
 from app.portal.blueprint import bp
 
 __all__ = ["bp"]
