@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.catalog import rules
+from app.catalog.bulk import COLUMNS, NextIds, RowBatch
 from app.demo import services
 from app.demo.generator import IMAGES_PER_LEAF, draft_products
-from app.demo.services import COLUMNS, CatalogPlan, NextIds
+from app.demo.services import CatalogPlan
 from app.demo.wordlists import DEPARTMENTS
 from app.media.services import StoredImage
 
@@ -46,7 +47,7 @@ def built(plan):
 
 
 def test_columns_name_every_required_column_of_their_table():
-    tables = {table.name: table for table, _ in services.RowBatch().tables()}
+    tables = {table.name: table for table, _ in RowBatch().tables()}
 
     assert set(COLUMNS) == set(tables)
     for name, columns in COLUMNS.items():
