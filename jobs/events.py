@@ -13,6 +13,8 @@ from flask import current_app
 from app.checkout import services as checkout
 from app.database import db
 from app.extensions import redis_client
+from app.inventory import emails as inventory_emails
+from app.inventory import merchant_stock
 from app.inventory import services as inventory
 from app.merchants.services import contact_emails
 from app.notifications.dispatch import queue_email
@@ -150,6 +152,29 @@ def release_promotion(session, payload: dict) -> None:
     checkout.release_promotion(session, payload["reference"])
 
 
+def send_low_stock(session, payload: dict) -> None:
+    """StockLow: tell the merchant a variant fell to its low-stock threshold (once per alert)."""
+    merchant_id = payload["merchant_id"]
+    addresses = contact_emails(session, [merchant_id])
+    if merchant_id not in addresses:
+        return
+    try:
+        row = merchant_stock.stock_row(session, merchant_id, payload["variant_id"])
+    except merchant_stock.StockNotFound:
+        return
+    queue_email(
+        session,
+        inventory_emails.low_stock(
+            row,
+            payload["available"],
+            payload["threshold"],
+            addresses[merchant_id],
+            external_url("portal.inventory", state="low"),
+        ),
+        key=f"low-stock:{payload['variant_id']}:v{payload['version']}",
+    )
+
+
 HANDLERS: dict[str, tuple[Callable, ...]] = {
     "PaymentProcessed": (apply_payment,),
     "PaymentFailed": (apply_payment_failure,),
@@ -164,6 +189,7 @@ HANDLERS: dict[str, tuple[Callable, ...]] = {
     "ReservationExpired": (release_promotion, close_payment_page),
     "PaymentRefunded": (apply_refund,),
     "PaymentDuplicated": (refund_duplicate, send_duplicate_notice, release_promotion),
+    "StockLow": (send_low_stock,),
 }
 
 

@@ -394,13 +394,14 @@ def bulk_adjust(
         errors["amount"] = f"The new figure must be a whole number from 0 to {MAX_UNITS:,}."
     if errors:
         raise StockRefused(errors)
-    owned = dict(
-        session.execute(
-            sa.select(VARIANTS.c.id, VARIANTS.c.product_id).where(
+    owned = {
+        variant_id: (product_id, sku)
+        for variant_id, product_id, sku in session.execute(
+            sa.select(VARIANTS.c.id, VARIANTS.c.product_id, VARIANTS.c.sku).where(
                 VARIANTS.c.merchant_id == merchant_id, VARIANTS.c.id.in_(wanted)
             )
-        ).all()
-    )
+        )
+    }
     if len(owned) != len(wanted):
         raise StockNotFound(next(v for v in wanted if v not in owned))
     items = {
@@ -412,16 +413,13 @@ def bulk_adjust(
             .with_for_update()
         )
     }
-    skus = dict(
-        session.execute(sa.select(VARIANTS.c.id, VARIANTS.c.sku).where(VARIANTS.c.id.in_(wanted)))
-    )
     refused = []
     for variant_id in wanted:
         item = items.get(variant_id)
         on_hand, reserved = (item.on_hand, item.reserved) if item else (0, 0)
         target = set_to if set_to is not None else on_hand + delta
         if target < reserved or target > MAX_UNITS:
-            refused.append(f"{skus[variant_id]} (on hand {on_hand}, reserved {reserved})")
+            refused.append(f"{owned[variant_id][1]} (on hand {on_hand}, reserved {reserved})")
     if refused:
         raise StockRefused(
             {
@@ -435,7 +433,7 @@ def bulk_adjust(
         set_stock(
             session,
             variant_id=variant_id,
-            product_id=owned[variant_id],
+            product_id=owned[variant_id][0],
             on_hand=set_to if set_to is not None else on_hand + delta,
             actor_id=actor_id,
             note=note,

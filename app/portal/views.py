@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from app.portal import dashboard  # noqa: F401
+from app.portal import (
+    dashboard,  # noqa: F401
+    inventory,  # noqa: F401
+)
 from app.portal.blueprint import bp
 
 __all__ = ["bp"]
