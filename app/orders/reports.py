@@ -236,8 +236,8 @@ def top_products(
 ) -> list[TopProduct]:
     """The merchant's best sellers from `start` to `end` by units, then revenue; one query.
 
-    Lines are grouped by product (named as on its latest-named line), so a renamed product stays
-    one row; lines whose product was deleted are grouped by the name they were sold under."""
+    Lines are grouped by product, so a renamed product stays one row (under one of the names it
+    was sold under); lines of a deleted product are grouped by the name they were sold under."""
     gone_product_name = sa.case((OrderLine.product_id.is_(None), OrderLine.product_name))
     units = sa.func.sum(OrderLine.quantity)
     revenue = sa.func.sum(OrderLine.line_total_amount)
