@@ -58,10 +58,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount one blueprint per bounded context (integer URL parts bounded to database ids)."""
     from app.accounts.views import bp as accounts
+    from app.admin.views import bp as admin
     from app.cart.views import bp as cart
     from app.catalog.views import bp as catalog
     from app.checkout.views import bp as checkout
     from app.media.views import bp as media
+    from app.merchants.views import bp as merchants
     from app.orders.views import bp as orders
     from app.payments.views import bp as payments
     from app.platform.security import bound_url_integers
@@ -72,7 +74,9 @@ def register_blueprints(app: Flask) -> None:
     bound_url_integers(app)
     for blueprint in (platform, catalog, search, accounts, media, cart, payments, checkout, orders):
         app.register_blueprint(blueprint)
+    app.register_blueprint(merchants)
     app.register_blueprint(portal)
+    app.register_blueprint(admin)
 
 
 def register_platform(app: Flask) -> None:

@@ -18,10 +18,11 @@ def create_merchant(
     description: str = "",
     approved: bool = False,
 ) -> Merchant:
-    """Register a merchant: pending until an admin approves, unless `approved`."""
+    """Register a merchant: pending until an admin approves, unless `approved`; its slug is
+    numbered when another merchant's name made the same one."""
     merchant = Merchant(
         name=name,
-        slug=slugify(name),
+        slug=unique_slug(session, name),
         contact_email=contact_email,
         description=description,
         status=MerchantStatus.ACTIVE if approved else MerchantStatus.PENDING,
@@ -57,3 +58,76 @@ def read_only_reason(merchant: Merchant) -> str:
     if merchant.status == MerchantStatus.PENDING:
         return "This shop is waiting for approval. Nothing can be changed until then."
     return ""
+
+
+class MerchantsError(Exception):
+    """Base class of the merchants context's domain errors."""
+
+
+class NotFound(MerchantsError):
+    """No such object for this merchant: another merchant's looks exactly like a missing one."""
+
+
+class InvalidInput(MerchantsError):
+    """Submitted data breaks the rules; `errors` lists every problem by field name."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(message for messages in errors.values() for message in messages))
+        self.errors = errors
+
+
+class Refused(MerchantsError):
+    """The request is understood but the rules do not allow it; the message says why."""
+
+
+def unique_slug(session: Session, name: str) -> str:
+    """The name's slug, numbered (`-2`, `-3` ...) when another merchant has it already."""
+    base = slugify(name)[:130].rstrip("-") or "shop"
+    taken = set(
+        session.scalars(
+            sa.select(Merchant.slug).where(
+                sa.or_(Merchant.slug == base, Merchant.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+USERS = sa.table(
+    "users",
+    sa.column("id", sa.Integer),
+    sa.column("email", sa.String),
+    sa.column("name", sa.String),
+    sa.column("role", sa.String),
+)
+"""The accounts context's users table, as far as merchants read and write it: this context sits
+below accounts, so it names the columns instead of importing the model."""
+
+CUSTOMER_ROLE, STAFF_ROLE = "customer", "merchant"
+
+
+def give_staff_role(session: Session, user_id: int) -> None:
+    """A customer who joins a shop's staff gets the merchant role (an admin keeps theirs)."""
+    session.execute(
+        sa.update(USERS)
+        .where(USERS.c.id == user_id, USERS.c.role == CUSTOMER_ROLE)
+        .values(role=STAFF_ROLE)
+    )
+
+
+def drop_staff_role(session: Session, user_id: int) -> None:
+    """A staff member who leaves a shop is a customer again (an admin keeps their role)."""
+    session.execute(
+        sa.update(USERS)
+        .where(USERS.c.id == user_id, USERS.c.role == STAFF_ROLE)
+        .values(role=CUSTOMER_ROLE)
+    )
+
+
+def lock_user(session: Session, user_id: int) -> None:
+    """Hold the user's row until commit, so two requests of one user do not both pass a check."""
+    session.execute(sa.select(USERS.c.id).where(USERS.c.id == user_id).with_for_update())
