@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from app.catalog.import_rules import COLUMNS, OPTION_SLOTS, format_attributes
+from app.catalog.import_rules import COLUMNS, OPTION_SLOTS, SAMPLE_ROWS, format_attributes
 from app.catalog.models import (
     Category,
     Product,
@@ -30,6 +30,16 @@ PRODUCTS_PER_QUERY = 500
 def export_filename(merchant_slug: str, today: str) -> str:
     """e.g. `catalogue-my-shop-2026-12-05.csv`."""
     return f"catalogue-{merchant_slug}-{today}.csv"
+
+
+def export_csv(session: Session, merchant_id: int) -> Iterator[str]:
+    """The merchant's catalogue as CSV text in the import format, produced as it is read."""
+    return csv_text(export_rows(session, merchant_id))
+
+
+def sample_csv() -> str:
+    """The sample file offered on the import page."""
+    return "".join(csv_text(iter([list(COLUMNS), *SAMPLE_ROWS])))
 
 
 def export_rows(session: Session, merchant_id: int) -> Iterator[list[str]]:
@@ -132,7 +142,7 @@ def variant_cells(
     ]
 
 
-def csv_lines(rows: Iterator[list[str]], lines_per_chunk: int = 200) -> Iterator[str]:
+def csv_text(rows: Iterator[list[str]], lines_per_chunk: int = 200) -> Iterator[str]:
     """CSV text for the rows, a few hundred lines per string (for a streamed response)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.catalog import rules
 from app.catalog.bulk import RowBatch, allocate_ids, write_batch
+from app.catalog.exporting import csv_text
 from app.catalog.import_rules import (
     FileRefused,
     RawRow,
@@ -35,6 +36,7 @@ from app.catalog.import_rules import (
     parse_row,
     product_conflict,
     read_table,
+    report_cell,
 )
 from app.catalog.models import (
     CatalogImport,
@@ -138,18 +140,31 @@ def get_import(session: Session, merchant_id: int, import_id: int) -> CatalogImp
     return record
 
 
-def recent_imports(
-    session: Session, merchant_id: int, limit: int = RECENT_IMPORTS
-) -> list[CatalogImport]:
-    """The merchant's latest imports, newest first."""
-    return list(
-        session.scalars(
-            sa.select(CatalogImport)
-            .where(CatalogImport.merchant_id == merchant_id)
-            .order_by(CatalogImport.id.desc())
-            .limit(limit)
-        )
+@dataclass(frozen=True)
+class ImportPage:
+    """What the import page shows: the merchant's latest imports and the category slugs."""
+
+    recent: list[CatalogImport]
+    categories: list[tuple[str, str]]
+
+
+def import_page(session: Session, merchant_id: int, limit: int = RECENT_IMPORTS) -> ImportPage:
+    """The merchant's latest imports (newest first) and every category as (path, slug)."""
+    recent = session.scalars(
+        sa.select(CatalogImport)
+        .where(CatalogImport.merchant_id == merchant_id)
+        .order_by(CatalogImport.id.desc())
+        .limit(limit)
     )
+    rows = session.execute(
+        sa.select(Category.id, Category.name, Category.slug, Category.parent_id)
+    ).all()
+    names = {row.id: row.name for row in rows}
+    categories = sorted(
+        (f"{names[row.parent_id]} / {row.name}" if row.parent_id else row.name, row.slug)
+        for row in rows
+    )
+    return ImportPage(recent=list(recent), categories=categories)
 
 
 def report_rows(
@@ -173,9 +188,16 @@ def report_rows(
     return list(session.scalars(statement))
 
 
-def iter_report(session: Session, merchant_id: int, import_id: int) -> Iterator[sa.Row]:
-    """(line, sku, outcome, reason) of every report line, fetched a thousand at a time."""
+def report_csv(session: Session, merchant_id: int, import_id: int) -> Iterator[str]:
+    """The merchant's import report as CSV text (line, sku, outcome, reason), produced as it
+    is read; raises ImportNotFound at once, before anything is produced."""
     get_import(session, merchant_id, import_id)
+    return csv_text(report_lines(session, import_id))
+
+
+def report_lines(session: Session, import_id: int) -> Iterator[list[str]]:
+    """The report's header and lines in file order, fetched a thousand at a time."""
+    yield ["line", "sku", "outcome", "reason"]
     last = 0
     while True:
         rows = session.execute(
@@ -191,7 +213,8 @@ def iter_report(session: Session, merchant_id: int, import_id: int) -> Iterator[
         ).all()
         if not rows:
             return
-        yield from rows
+        for line, sku, outcome, reason in rows:
+            yield [str(line), report_cell(sku), outcome, report_cell(reason)]
         last = rows[-1].line
 
 
