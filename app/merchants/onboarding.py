@@ -2,8 +2,7 @@
 
 An approved application becomes an active merchant whose owner is the applicant; the applicant
 is emailed the decision once (the email is queued in the same transaction, keyed by the
-application). Email links are absolute on SITE_URL, so approving and rejecting run inside a
-request (the admin's).
+application), with links absolute on SITE_URL.
 """
 
 from __future__ import annotations
@@ -30,11 +29,11 @@ from app.merchants.services import (
     create_merchant,
     give_staff_role,
     lock_user,
+    site_link,
     staff_membership,
 )
 from app.notifications.dispatch import queue_email
 from app.notifications.messages import EmailRequest
-from app.platform.templating import absolute_url
 
 APPLICATION_LIMITS = {
     "shop_name": 120,
@@ -227,7 +226,7 @@ def reject_application(
             "name": application.contact_name,
             "shop_name": application.shop_name,
             "reason": reason,
-            "apply_url": absolute_url("merchants.apply"),
+            "apply_url": site_link("merchants.apply"),
         },
     )
     queue_email(session, email, key=f"merchant-rejected:{application.id}")
@@ -238,7 +237,7 @@ def reject_application(
 def portal_url() -> str:
     """Where a new owner starts: the portal's dashboard (its staff page until there is one)."""
     has_dashboard = "portal.dashboard" in current_app.view_functions
-    return absolute_url("portal.dashboard" if has_dashboard else "portal.staff")
+    return site_link("portal.dashboard" if has_dashboard else "portal.staff")
 
 
 def _decide(application: MerchantApplication, status: str, admin_id: int, reason: str) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app, has_request_context
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
 from app.merchants.models import Merchant, MerchantMembership, MerchantStatus
 from app.platform.slugs import slugify
+from app.platform.templating import absolute_url
 
 
 def create_merchant(
@@ -131,3 +133,12 @@ def drop_staff_role(session: Session, user_id: int) -> None:
 def lock_user(session: Session, user_id: int) -> None:
     """Hold the user's row until commit, so two requests of one user do not both pass a check."""
     session.execute(sa.select(USERS.c.id).where(USERS.c.id == user_id).with_for_update())
+
+
+def site_link(endpoint: str, **values) -> str:
+    """An absolute link on SITE_URL for an email, built in a request or outside one (a job, a
+    command, a test)."""
+    if has_request_context():
+        return absolute_url(endpoint, **values)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["SITE_URL"] + path

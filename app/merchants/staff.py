@@ -30,11 +30,11 @@ from app.merchants.services import (
     drop_staff_role,
     give_staff_role,
     lock_user,
+    site_link,
     staff_membership,
 )
 from app.notifications.dispatch import queue_email
 from app.notifications.messages import EmailRequest
-from app.platform.templating import absolute_url
 
 INVITE_DAYS = 7
 INVITE_SALT = "merchants.staff-invite"
@@ -204,7 +204,7 @@ def invite_staff(session: Session, merchant: Merchant, email: str, invited_by: i
         subject=f"Join {merchant.name} on the marketplace",
         context={
             "shop_name": merchant.name,
-            "join_url": absolute_url("merchants.join", token=invite_token(invite.id)),
+            "join_url": site_link("merchants.join", token=invite_token(invite.id)),
             "expires_days": INVITE_DAYS,
         },
     )
