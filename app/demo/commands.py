@@ -87,6 +87,10 @@ def describe(summary: SeedSummary, password: str, seconds: float) -> str:
         f"  admin     {summary.admin_email}",
     ]
     lines += [f"  merchant  {email}  ({merchant})" for email, merchant in summary.staff]
+    lines += [
+        f"  applicant {email}  (applied to open {shop}: approve it at /admin/merchants)"
+        for email, shop in summary.applications
+    ]
     if summary.customer_emails:
         first, last = summary.customer_emails[0], summary.customer_emails[-1]
         lines.append(f"  customer  {first} ... {last}" if first != last else f"  customer  {first}")

@@ -44,7 +44,7 @@ from app.demo.generator import LOW_STOCK_THRESHOLD, ProductDraft, draft_products
 from app.demo.wordlists import DEPARTMENTS, FIRST_NAMES, LAST_NAMES, MERCHANTS
 from app.inventory.models import StockItem, StockLedgerEntry, StockReason, StockReservation
 from app.media.services import StoredImage
-from app.merchants.models import Merchant, MerchantMembership
+from app.merchants.models import Merchant, MerchantApplication, MerchantMembership, StaffInvite
 from app.merchants.services import create_merchant
 from app.orders.models import Fulfilment, Order, OrderEvent, OrderLine
 from app.payments.models import Payment, Refund, WebhookEvent
@@ -77,8 +77,16 @@ RESET_ORDER = (
     ProductAttribute.__table__,
     ProductVariant.__table__,
     Product.__table__,
+    StaffInvite.__table__,
+    MerchantApplication.__table__,
     MerchantMembership.__table__,
     Merchant.__table__,
+)
+
+
+PENDING_APPLICATION = (
+    "Saltmarsh Candle Co.",
+    "Hand-poured soy candles and wax melts, scented with coastal botanicals.",
 )
 
 
@@ -98,6 +106,7 @@ class SeedSummary:
     pending_merchants: list[str] = field(default_factory=list)
     admin_email: str = ADMIN_EMAIL
     staff: list[tuple[str, str]] = field(default_factory=list)
+    applications: list[tuple[str, str]] = field(default_factory=list)
     customer_emails: list[str] = field(default_factory=list)
     promo_codes: list[str] = field(default_factory=list)
 
@@ -260,7 +269,8 @@ def create_accounts(
     now: datetime,
     summary: SeedSummary,
 ) -> None:
-    """An admin, one owner per merchant and `customers` shoppers, all with the same password."""
+    """An admin, one owner per merchant and `customers` shoppers, all with the same password;
+    the first shopper has applied to open a shop (waiting for the admin's decision)."""
 
     def person(email: str, role: Role) -> User:
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
@@ -278,10 +288,25 @@ def create_accounts(
         session.flush()
         session.add(MerchantMembership(user_id=staff.id, merchant_id=merchant.id, is_owner=True))
         summary.staff.append((email, merchant.name))
-    for number in range(1, customers + 1):
-        person(demo_email("customer", number), Role.CUSTOMER)
-        summary.customer_emails.append(demo_email("customer", number))
+    shoppers = [
+        person(demo_email("customer", number), Role.CUSTOMER) for number in range(1, customers + 1)
+    ]
+    summary.customer_emails += [shopper.email for shopper in shoppers]
     session.flush()
+    if shoppers:
+        applicant = shoppers[0]
+        session.add(
+            MerchantApplication(
+                applicant_id=applicant.id,
+                shop_name=PENDING_APPLICATION[0],
+                contact_name=applicant.name,
+                contact_email=applicant.email,
+                description=PENDING_APPLICATION[1],
+                created_at=now - timedelta(days=1),
+            )
+        )
+        summary.applications.append((applicant.email, PENDING_APPLICATION[0]))
+        session.flush()
 
 
 def build_rows(
@@ -343,7 +368,15 @@ def build_rows(
                 batch.options.append((next_ids.option, variant_id, name, value, option_position))
                 next_ids.option += 1
             batch.stock.append(
-                (variant_id, product_id, variant.on_hand, 0, LOW_STOCK_THRESHOLD, created_at)
+                (
+                    variant_id,
+                    product_id,
+                    variant.on_hand,
+                    0,
+                    LOW_STOCK_THRESHOLD,
+                    variant.on_hand <= LOW_STOCK_THRESHOLD,
+                    created_at,
+                )
             )
             batch.ledger.append(
                 (

@@ -272,3 +272,18 @@ def test_suspending_needs_a_reason_and_an_open_shop(database):
         onboarding.reinstate_merchant(database, merchant.id)
     with pytest.raises(NotFound):
         onboarding.suspend_merchant(database, 987654, "Fraud")
+
+
+def test_the_demo_store_has_an_application_waiting_for_the_admin(app, database):
+    result = app.test_cli_runner().invoke(
+        args=["seed-demo", "--products", "0", "--customers", "2", "--password", "harbour-4821-x"]
+    )
+
+    assert result.exit_code == 0, result.output
+    (application,) = onboarding.pending_applications(database)
+    applicant = database.get(User, application.applicant_id)
+    assert applicant.email == "customer1@example.com" and applicant.role == Role.CUSTOMER
+    assert (
+        f"applicant customer1@example.com  (applied to open {application.shop_name}: "
+        "approve it at /admin/merchants)"
+    ) in result.output
