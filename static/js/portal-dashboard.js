@@ -1,5 +1,5 @@
-// The dashboard's sales chart, drawn from the JSON block beside the canvas (the same figures as the
-// table under it). Progressive enhancement: without this file the table alone tells everything.
+// The dashboard's sales chart, drawn from the JSON in the canvas's data-sales-chart attribute (the
+// same figures as the table beside it). Progressive enhancement: without this file the table alone tells everything.
 (() => {
   const charts = new Map();
 
@@ -19,9 +19,8 @@
   }
 
   function draw(canvas) {
-    const source = document.getElementById(canvas.dataset.salesChart);
-    if (!source || typeof window.Chart === "undefined") return;
-    const data = JSON.parse(source.textContent);
+    if (typeof window.Chart === "undefined") return;
+    const data = JSON.parse(canvas.dataset.salesChart);
     const palette = [color("--accent", "#1d4ed8"), color("--success", "#166534"), color("--warning", "#92400e")];
     const series = data.series;
     const chart = new window.Chart(canvas, {

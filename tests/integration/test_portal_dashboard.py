@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -75,8 +76,8 @@ class Tables(HTMLParser):
 
 
 def chart_json(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="sales-chart-data">(.*?)</script>', html)
-    return json.loads(found.group(1))
+    found = re.search(r"data-sales-chart='([^']*)'", html)
+    return json.loads(unescape(found.group(1)))
 
 
 @pytest.fixture()
