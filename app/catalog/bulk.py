@@ -78,6 +78,7 @@ COLUMNS = {
         "on_hand",
         "reserved",
         "low_stock_threshold",
+        "low_stock_alerted",
         "updated_at",
     ),
     "stock_ledger": (

@@ -726,7 +726,8 @@ def plan_new_variant(
     threshold = (
         row.low_stock_threshold if row.low_stock_threshold is not None else NEW_VARIANT_THRESHOLD
     )
-    writes.batch.stock.append((variant_id, product_id, on_hand, 0, threshold, now))
+    alerted = on_hand <= threshold  # a row created at or below its threshold starts flagged
+    writes.batch.stock.append((variant_id, product_id, on_hand, 0, threshold, alerted, now))
     if on_hand:
         writes.new_ledger.append((variant_id, on_hand))
 
