@@ -131,6 +131,7 @@ def load_settings(instance_path: Path, environ: dict[str, str] | None = None) ->
         "SHIPPO_API_KEY": env.get("SHIPPO_API_KEY", ""),
         "SHIPPO_SERVER_URL": env.get("SHIPPO_SERVER_URL", "https://api.goshippo.com"),
         "MEDIA_ROOT": env.get("MEDIA_ROOT", str(instance_path / "media")),
+        "IMAGE_UPLOAD_MAX_BYTES": int(env.get("IMAGE_UPLOAD_MAX_BYTES", str(10 * MEBIBYTE))),
         "MAIL_SENDER": env.get("MAIL_SENDER", "file"),
         "MAIL_FROM": env.get("MAIL_FROM", "Marketplace <no-reply@marketplace.test>"),
         "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),

@@ -53,15 +53,21 @@ class StoredImage(NamedTuple):
     height: int
 
 
-def store_image(file_bytes: bytes, *, media_root: str | os.PathLike) -> StoredImage:
+def store_image(
+    file_bytes: bytes,
+    *,
+    media_root: str | os.PathLike,
+    limits: rules.ImageLimits = rules.ANY_SIZE,
+) -> StoredImage:
     """Validate an uploaded image, clean it and store it as an original; return its key and size.
 
-    Rejects anything over 10 MB, anything Pillow cannot read, formats other than JPEG, PNG and
-    WebP, and decompression bombs (more pixels than `Image.MAX_IMAGE_PIXELS`). The picture is
-    turned upright (EXIF orientation) and re-encoded without its metadata (EXIF, XMP, text);
-    the colour profile is kept.
+    Rejects anything over `limits.max_bytes` (10 MB unless given), pictures outside the sides
+    `limits` allows, anything Pillow cannot read, formats other than JPEG, PNG and WebP (told by
+    content, never by name), and decompression bombs (more pixels than `Image.MAX_IMAGE_PIXELS`).
+    The picture is turned upright (EXIF orientation) and re-encoded without its metadata (EXIF,
+    XMP, text); the colour profile is kept.
     """
-    image = open_upload(file_bytes)
+    image = open_upload(file_bytes, limits)
     upright = ImageOps.exif_transpose(image)
     data = encode_original(upright, image.format)
     key = rules.storage_key(hashlib.sha256(data).hexdigest())
@@ -73,15 +79,20 @@ def store_image(file_bytes: bytes, *, media_root: str | os.PathLike) -> StoredIm
     return StoredImage(key, upright.width, upright.height)
 
 
-def open_upload(file_bytes: bytes) -> Image.Image:
-    """The decoded upload, after every check; raises `InvalidImage` with a message for people."""
-    if not file_bytes:
-        raise InvalidImage("The file is empty.")
-    if len(file_bytes) > rules.MAX_UPLOAD_BYTES:
-        raise InvalidImage("The image is larger than 10 MB.")
+def open_upload(file_bytes: bytes, limits: rules.ImageLimits = rules.ANY_SIZE) -> Image.Image:
+    """The decoded upload, after every check; raises `InvalidImage` with a message for people.
+
+    Sizes are checked from the header, before anything is decoded.
+    """
+    if problem := rules.size_problem(len(file_bytes), limits):
+        raise InvalidImage(problem)
     try:
         with Image.open(io.BytesIO(file_bytes)) as probe:
             reject_bomb(probe.size)
+            if probe.format in rules.UPLOAD_FORMATS and (
+                problem := rules.dimension_problem(*probe.size, limits)
+            ):
+                raise InvalidImage(problem)
             probe.verify()
         image = Image.open(io.BytesIO(file_bytes))
     except Image.DecompressionBombError as error:
@@ -144,6 +155,27 @@ def derivative_path(media_root: str | os.PathLike, key: str, size: str, fmt: str
         raise ImageNotFound(key)
     write_atomically(target, render_derivative(original, rules.SIZES[size], fmt))
     return target
+
+
+def make_derivatives(media_root: str | os.PathLike, key: str) -> list[Path]:
+    """Every resized copy of the stored image `key` (each size in each format), made now where
+    missing; raises `ImageNotFound` when there is no such original."""
+    return [
+        derivative_path(media_root, key, size, fmt) for size in rules.SIZES for fmt in rules.FORMATS
+    ]
+
+
+def discard_original(media_root: str | os.PathLike, key: str) -> bool:
+    """Remove the stored image `key`, its original and every copy; False when there was none."""
+    if not rules.is_valid_key(key):
+        return False
+    folder = Path(media_root) / rules.key_directory(key)
+    if not folder.is_dir():
+        return False
+    for path in folder.iterdir():
+        path.unlink(missing_ok=True)
+    folder.rmdir()
+    return True
 
 
 def find_original(folder: Path) -> Path | None:
