@@ -20,7 +20,8 @@ bp = Blueprint("catalog", __name__)
 
 
 def nav_categories() -> list[CategoryNode]:
-    """The category tree, cached per process for CATALOG_CACHE_SECONDS."""
+    """The category tree, cached per process for CATALOG_CACHE_SECONDS (a new category shows
+    within that time; merchants' product edits never change the tree)."""
     seconds = current_app.config["CATALOG_CACHE_SECONDS"]
     return cached("catalog:tree", seconds, lambda: category_tree(db.session))
 
@@ -86,7 +87,10 @@ def home():
 @bp.get("/p/<slug>")
 @read_only
 def product(slug: str):
-    """A product page; choosing a variant (GET form, or htmx) updates price, stock and image."""
+    """A product page; choosing a variant (GET form, or htmx) updates price, stock and image.
+
+    Never cached: not in the app, and the response has no Last-Modified for a browser to keep
+    it by; a merchant's publish, unpublish or price change is on it at the next request."""
     variant_id = request.args.get("variant", type=int)
     try:
         detail = listings.product_detail(db.session, slug, variant_id)

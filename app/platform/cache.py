@@ -1,4 +1,14 @@
-"""A small per-process TTL cache for data that changes rarely (the category tree)."""
+"""A small per-process TTL cache for data that changes rarely.
+
+What it keeps, and for how long (each process on its own, so a change can take that long to
+show everywhere):
+- `catalog:tree`: the category tree (navigation, the portal's category choices), for
+  CATALOG_CACHE_SECONDS (default 60). Categories change only through admins and the seeder;
+  no merchant edit changes the tree.
+- `catalog:facets:<slug>`: an unfiltered category page's facet counts, for CATALOG_CACHE_SECONDS.
+  A merchant's publish, unpublish or price change shows in these counts within that time; the
+  page's product cards, its total and the product page itself are read fresh on every request.
+"""
 
 from __future__ import annotations
 

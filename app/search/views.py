@@ -55,7 +55,10 @@ def search():
 
 
 def result_cache() -> ResultCache | None:
-    """The shared search cache, unless SEARCH_CACHE_SECONDS turns it off (0)."""
+    """The shared search cache, unless SEARCH_CACHE_SECONDS turns it off (0): a search's facet
+    counts and page of ids are reused for that long. Cards are re-read each time among visible
+    products, so an unpublished product leaves the results at once; a newly published one, or a
+    price change's effect on the order and the price facets, shows within SEARCH_CACHE_SECONDS."""
     seconds = current_app.config["SEARCH_CACHE_SECONDS"]
     return ResultCache(redis_client(current_app), seconds) if seconds > 0 else None
 
@@ -129,7 +132,9 @@ def category_facet_checkboxes(slug: str, results: CategoryResults) -> Markup:
 
 def category_facets_cache(slug: str) -> Callable[[Callable[[], Facets]], Facets]:
     """Keeps an unfiltered category's facets per process for CATALOG_CACHE_SECONDS, like the
-    category tree (they change as rarely, and every page and sort of the category shares them)."""
+    category tree (every page and sort of the category shares them). A merchant's publish,
+    unpublish or price change shows in these counts within that lifetime; the cards and the
+    total beside them are read fresh on every request."""
     seconds = current_app.config["CATALOG_CACHE_SECONDS"]
     return lambda produce: cached(f"catalog:facets:{slug}", seconds, produce)
 

@@ -326,6 +326,16 @@ def test_the_category_facets_catch_up_within_their_documented_lifetime(
     assert shop_facet in later
 
 
+def test_an_unpublished_product_leaves_cached_search_results_at_once(app, staff, shirts, client):
+    assert app.config["SEARCH_CACHE_SECONDS"] > 0
+    product = make_product(merchant=staff.merchant, category=shirts, name="Seersucker shirt")
+    assert product.name in body(client.get("/search?q=seersucker"))
+
+    staff.client.post(f"/portal/products/{product.id}/unpublish")
+
+    assert product.name not in body(client.get("/search?q=seersucker"))
+
+
 def test_another_merchants_product_is_not_found(app, database, staff, shirts):
     theirs = make_product(category=shirts, name="Their shirt", published=False)
     url = f"/portal/products/{theirs.id}"
