@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from PIL import Image
 
 from app.catalog import images as catalog_images
@@ -395,3 +395,35 @@ def test_staff_of_another_merchant_get_404_for_its_products_and_images(app, data
         (their_image.id, theirs.name)
     ]
     assert rows(mine.id) == []
+
+
+def test_an_oversized_upload_is_refused_before_the_guard_lets_anyone_in(app, database, product):
+    data = b"\0" * (app.config["IMAGE_UPLOAD_MAX_BYTES"] + 100 * 1024)
+    other = make_staff(app, database)
+
+    anonymous = upload(app.test_client(), product.id, data)
+    intruder = upload(other.client, product.id, data)
+
+    assert anonymous.status_code == 302
+    assert "/account/login" in anonymous.headers["Location"]
+    assert intruder.status_code == 404
+
+
+def test_htmx_gets_the_image_block_with_the_413_reason(app, staff, product):
+    data = b"\0" * (app.config["IMAGE_UPLOAD_MAX_BYTES"] + 100 * 1024)
+
+    response = upload(staff.client, product.id, data, headers=HTMX)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<section id="image-manager"')
+    assert "The file is larger than 10 MB." in html
+
+
+def test_the_page_links_back_to_the_products_edit_page(app, staff, product):
+    with app.test_request_context():
+        edit_url = url_for("portal.products_edit", product_id=product.id)
+
+    html = staff.client.get(f"/portal/products/{product.id}/images").get_data(as_text=True)
+
+    assert f'<a href="{edit_url}">Back to Linen Shirt</a>' in html

@@ -8,7 +8,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageCms, PngImagePlugin
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from app.media import rules, services
 
@@ -267,3 +267,51 @@ def test_atomic_write_replaces_the_whole_file(tmp_path):
 
     assert target.read_bytes() == b"new"
     assert [path.name for path in tmp_path.iterdir()] == ["card.webp"]
+
+
+def test_pixel_limits_are_checked_from_the_header_before_decoding(tmp_path, monkeypatch):
+    limits = rules.ImageLimits(min_side=200, max_side=1000)
+    narrow, wide = picture_bytes((150, 400)), picture_bytes((1001, 400), "PNG")
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded"))
+
+    with pytest.raises(services.InvalidImage, match="must be at least 200 x 200"):
+        services.store_image(narrow, media_root=tmp_path, limits=limits)
+    with pytest.raises(services.InvalidImage, match="neither side may be more than 1000"):
+        services.store_image(wide, media_root=tmp_path, limits=limits)
+    assert not list(tmp_path.rglob("*.*"))
+
+
+def test_a_smaller_byte_limit_is_applied(tmp_path):
+    upload = picture_bytes((400, 400), "PNG")
+    limits = rules.ImageLimits(max_bytes=len(upload) - 1)
+
+    with pytest.raises(services.InvalidImage, match="larger than"):
+        services.store_image(upload, media_root=tmp_path, limits=limits)
+
+
+def test_make_derivatives_renders_every_size_and_format(tmp_path):
+    stored = services.store_image(picture_bytes((1200, 600)), media_root=tmp_path)
+
+    paths = services.make_derivatives(tmp_path, stored.storage_key)
+
+    assert sorted(path.name for path in paths) == sorted(
+        f"{size}.{fmt}" for size in rules.SIZES for fmt in rules.FORMATS
+    )
+    for path in paths:
+        with Image.open(path) as image:
+            assert max(image.size) == rules.SIZES[path.stem]
+
+
+def test_make_derivatives_of_a_missing_original_is_not_found(tmp_path):
+    with pytest.raises(services.ImageNotFound):
+        services.make_derivatives(tmp_path, "0" * 32)
+
+
+def test_discard_original_removes_the_folder_and_its_copies(tmp_path):
+    stored = services.store_image(picture_bytes(), media_root=tmp_path)
+    services.make_derivatives(tmp_path, stored.storage_key)
+
+    assert services.discard_original(tmp_path, stored.storage_key)
+    assert not (tmp_path / rules.key_directory(stored.storage_key)).exists()
+    assert not services.discard_original(tmp_path, stored.storage_key)
+    assert not services.discard_original(tmp_path, "../../etc")
