@@ -22,6 +22,7 @@ from app.catalog.models import (
 )
 from app.inventory.models import StockItem, StockLedgerEntry
 from app.merchants.models import Merchant
+from app.platform.models import OutboxEvent
 from tests.integration.test_portal_imports import sign_in_staff
 from tests.support.factories import make_category, make_merchant, make_product
 from tests.support.portal import make_user
@@ -406,3 +407,27 @@ def test_hostile_values_are_escaped_in_the_report_page(app, database, shop):
     assert "<script>alert(2)</script>" not in page and '<b>&"x"</b>' not in page
     assert "&lt;b&gt;&amp;&#34;x&#34;&lt;/b&gt;" in page
     assert "not &#39;&lt;script&gt;alert(2)&lt;/script&gt;&#39;." in page
+
+
+def test_stock_falling_to_the_threshold_by_an_import_alerts_once_and_bumps_the_version(
+    database, shop
+):
+    run(database, shop, VALID)
+    variant = merchant_variants(database, shop)["SH-S"]
+    version = database.get(StockItem, variant.id).version
+    low = csv_bytes(
+        'SH-S,linen-shirt,Linen shirt,"Cool, light.",shirts,published,Size,S,29.99,39.99,180,2,2,'
+        "Material=Linen; Fit=Slim",
+    )
+
+    first = run(database, shop, low)
+    second = run(database, shop, low)
+
+    assert (first.updated_count, second.unchanged_count) == (1, 1)
+    events = database.scalars(sa.select(OutboxEvent).where(OutboxEvent.name == "StockLow")).all()
+    assert [(event.payload["variant_id"], event.payload["available"]) for event in events] == [
+        (variant.id, 2)
+    ]
+    item = database.get(StockItem, variant.id)
+    database.refresh(item)
+    assert (item.on_hand, item.version, item.low_stock_alerted) == (2, version + 1, True)
