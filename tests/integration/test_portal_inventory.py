@@ -103,6 +103,11 @@ def test_filters_low_and_out_and_search(staff, database):
     assert skus(search="nearly") == {low.variants[0].sku}
     assert skus(search=plenty.variants[0].sku.lower()) == {plenty.variants[0].sku}
     assert skus(search="100%_") == set()
+    archived = make_product(merchant=staff.merchant, name="Plenty old", stock=0)
+    archived.status = "archived"
+    database.commit()
+    assert archived.variants[0].sku not in skus() | skus(state=StockFilter.OUT)
+    assert skus(search="plenty") == {plenty.variants[0].sku}
     page = staff.client.get("/portal/inventory?state=out").get_data(as_text=True)
     assert "Sold out" in page and "Plenty" not in page and "Nearly gone" not in page
     page = staff.client.get("/portal/inventory?q=plenty&state=bogus").get_data(as_text=True)
