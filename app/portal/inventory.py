@@ -8,6 +8,8 @@ without JavaScript the same URLs serve a page per row and redirect after a save.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from htmx_flask import request
@@ -43,6 +45,12 @@ def _list_args(source) -> dict:
         for key, value in values.items()
         if value and value != StockFilter.ALL and value != 1
     }
+
+
+def _links(args: dict) -> dict:
+    """What a row links to, built once per page rather than three url_for calls per row (a
+    fifth of the table's time): the table's URL and the query string of its filters."""
+    return {"inventory_url": url_for("portal.inventory"), "list_query": urlencode(args)}
 
 
 def _whole_number(text: str | None, field: str, label: str, errors: dict) -> int | None:
@@ -81,6 +89,7 @@ def _table_context(page, args: dict, **extra) -> dict:
         return url_for("portal.inventory", **{**args, "page": number})
 
     return {
+        **_links(args),
         "page": page,
         "args": args,
         "search": args.get("q", ""),
@@ -103,7 +112,7 @@ def inventory_row(variant_id: int):
     if _fragment():
         template = "_edit_row.html" if request.args.get("edit") else "_row.html"
         return render_template(
-            f"portal/inventory/{template}", row=row, args=args, form={}, errors={}
+            f"portal/inventory/{template}", row=row, args=args, form={}, errors={}, **_links(args)
         )
     return render_template("portal/inventory/edit.html", row=row, args=args, form={}, errors={})
 
@@ -150,7 +159,7 @@ def inventory_edit(variant_id: int):
     message = f"Saved the stock of {row.sku}: {row.on_hand} on hand, {row.available} available."
     if _fragment():
         return render_template(
-            "portal/inventory/_row.html", row=row, args=args, saved_message=message
+            "portal/inventory/_row.html", row=row, args=args, saved_message=message, **_links(args)
         )
     flash(message, "success")
     return redirect(url_for("portal.inventory", **args), 303)
@@ -159,7 +168,13 @@ def inventory_edit(variant_id: int):
 def _edit_form(row, args: dict, form: dict, errors: dict, **extra) -> str:
     template = "_edit_row.html" if _fragment() else "edit.html"
     return render_template(
-        f"portal/inventory/{template}", row=row, args=args, form=form, errors=errors, **extra
+        f"portal/inventory/{template}",
+        row=row,
+        args=args,
+        form=form,
+        errors=errors,
+        **_links(args),
+        **extra,
     )
 
 

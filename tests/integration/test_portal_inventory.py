@@ -110,6 +110,10 @@ def test_filters_low_and_out_and_search(staff, database):
     assert skus(search="plenty") == {plenty.variants[0].sku}
     page = staff.client.get("/portal/inventory?state=out").get_data(as_text=True)
     assert "Sold out" in page and "Plenty" not in page and "Nearly gone" not in page
+    out_id = out.variants[0].id
+    assert f'href="/portal/inventory/{out_id}?state=out"' in page
+    assert f'data-hx-get="/portal/inventory/{out_id}?edit=1&amp;state=out"' in page
+    assert f'href="/portal/inventory/{out_id}/ledger"' in page
     page = staff.client.get("/portal/inventory?q=plenty&state=bogus").get_data(as_text=True)
     assert "Plenty" in page and "Sold out" not in page
 
