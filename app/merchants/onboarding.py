@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.database import utcnow
@@ -203,7 +204,14 @@ def approve_application(session: Session, application_id: int, admin_id: int) ->
         },
     )
     queue_email(session, email, key=f"merchant-approved:{application.id}")
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise Refused(
+            "Something changed at the same moment (a shop of the same name opened, or the "
+            "applicant joined a shop); look at the application again."
+        ) from error
     return merchant
 
 
