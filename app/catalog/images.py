@@ -41,10 +41,6 @@ class ProductImages:
     images: list[ProductImage]
     variants: list[ProductVariant]
 
-    @property
-    def is_full(self) -> bool:
-        return len(self.images) >= MAX_IMAGES_PER_PRODUCT
-
 
 def product_images(session: Session, *, merchant_id: int, product_id: int) -> ProductImages:
     """The merchant's product with its images by position and its variants."""

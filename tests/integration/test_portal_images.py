@@ -427,3 +427,14 @@ def test_the_page_links_back_to_the_products_edit_page(app, staff, product):
     html = staff.client.get(f"/portal/products/{product.id}/images").get_data(as_text=True)
 
     assert f'<a href="{edit_url}">Back to Linen Shirt</a>' in html
+
+
+def test_a_hostile_product_name_is_escaped_on_the_page_and_as_the_default_alt_text(staff):
+    hostile = make_product(merchant=staff.merchant, name='<script>alert(1)</script> & "Co"')
+    upload(staff.client, hostile.id, picture())
+
+    html = staff.client.get(f"/portal/products/{hostile.id}/images").get_data(as_text=True)
+
+    assert "<script>alert(1)</script>" not in html
+    assert "<h1>Images of &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Co&#34;</h1>" in html
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Co&#34;"' in html
