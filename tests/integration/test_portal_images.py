@@ -15,6 +15,7 @@ from app.catalog import images as catalog_images
 from app.catalog.models import ProductImage
 from app.database import db
 from app.media import rules
+from jobs.media import make_resized_copies
 from tests.support.factories import make_product
 from tests.support.portal import make_staff
 
@@ -438,3 +439,29 @@ def test_a_hostile_product_name_is_escaped_on_the_page_and_as_the_default_alt_te
     assert "<script>alert(1)</script>" not in html
     assert "<h1>Images of &lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Co&#34;</h1>" in html
     assert 'value="&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Co&#34;"' in html
+
+
+def test_the_resizing_job_is_idempotent_and_skips_a_deleted_image(staff, product):
+    image = add(product, (40, 80, 120))
+    folder = key_folder(image.storage_key)
+    assert not (folder / "card.webp").exists()
+
+    make_resized_copies(image.id)
+    first_run = rows(product.id)[0].resized_at
+    (folder / "card.webp").unlink()
+    make_resized_copies(image.id)
+
+    assert first_run is not None
+    assert rows(product.id)[0].resized_at == first_run
+    assert not (folder / "card.webp").exists()
+    make_resized_copies(image.id + 1000)
+
+
+def test_the_media_endpoint_still_makes_a_copy_the_job_has_not(client, staff, product):
+    image = add(product, (120, 80, 40))
+
+    response = client.get(f"/media/{image.storage_key}/card.webp")
+
+    assert response.status_code == 200
+    assert (key_folder(image.storage_key) / "card.webp").is_file()
+    assert rows(product.id)[0].resized_at is None
