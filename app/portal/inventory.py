@@ -3,7 +3,9 @@ row, bulk adjustments with a reason, and each variant's ledger.
 
 A row's form carries the version of the figures the merchant saw; an edit made on older figures
 is refused and the row comes back with the figures now. htmx swaps the returned row in place;
-without JavaScript the same URLs serve a page per row and redirect after a save.
+without JavaScript the same URLs serve a page per row and redirect after a save. A refused edit
+is a 409 (stale figures) or 422 (bad figures) page without JavaScript; htmx, which swaps only 2xx
+answers, gets the row with the reason as a 200 (as the images page does).
 """
 
 from __future__ import annotations
@@ -151,10 +153,14 @@ def inventory_edit(variant_id: int):
         abort(404)
     except StaleStock as stale:
         db.session.rollback()
-        return _edit_form(stale.current, args, {}, {}, stale=stale.current, attempted=form), 409
+        return _edit_form(stale.current, args, {}, {}, stale=stale.current, attempted=form), (
+            200 if _fragment() else 409
+        )
     except StockRefused as refused:
         db.session.rollback()
-        return _edit_form(_row_or_404(variant_id), args, form, refused.errors), 422
+        return _edit_form(_row_or_404(variant_id), args, form, refused.errors), (
+            200 if _fragment() else 422
+        )
     db.session.commit()
     message = f"Saved the stock of {row.sku}: {row.on_hand} on hand, {row.available} available."
     if _fragment():

@@ -240,7 +240,7 @@ def test_a_second_edit_from_the_same_figures_is_refused_with_the_figures_now(sta
     stale = edit(staff.client, variant_id, HTMX, on_hand=3, low_stock_threshold=1, version=seen)
 
     body = stale.get_data(as_text=True)
-    assert stale.status_code == 409
+    assert stale.status_code == 200, "htmx swaps only 2xx answers"
     assert "Someone else changed this row (now on hand 12, reserved 0," in " ".join(body.split())
     assert "was not saved" in body
     assert f'name="version" value="{seen + 1}"' in body
@@ -267,7 +267,7 @@ def test_a_sale_between_loading_and_saving_makes_the_edit_stale(staff, database)
     database.commit()
     stale = edit(staff.client, variant_id, HTMX, on_hand=10, version=seen)
 
-    assert stale.status_code == 409
+    assert stale.status_code == 200 and "<html" not in stale.get_data(as_text=True)
     assert "now on hand 6, reserved 0, available 6" in " ".join(
         stale.get_data(as_text=True).split()
     )
@@ -301,7 +301,7 @@ def test_on_hand_below_the_reserved_units_and_bad_figures_are_refused(staff, dat
     words = edit(staff.client, variant_id, on_hand="many", low_stock_threshold=-1, version=version)
     no_version = edit(staff.client, variant_id, on_hand=5, version="x")
 
-    assert below.status_code == 422
+    assert below.status_code == 200 and "<html" not in below.get_data(as_text=True)
     assert "4 units are reserved by unpaid orders" in below.get_data(as_text=True)
     assert 'aria-describedby="on-hand-' in below.get_data(as_text=True)
     assert words.status_code == 422
