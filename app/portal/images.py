@@ -46,8 +46,9 @@ def allow_image_uploads(endpoint: str | None, values: dict | None) -> None:
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error: RequestEntityTooLarge):
-    """A body over the limit, refused before the portal's guard ran: the guard runs now, then
-    an oversized image gets the images page with the reason next to the upload field."""
+    """A body over its limit on any portal route, refused before the portal's guard ran: the
+    guard runs now (the page needs the merchant), then an oversized image gets the images page
+    with the reason next to the upload field, and any other upload the plain "too large" page."""
     if "portal_merchant" not in g and (refusal := require_staff()) is not None:
         return refusal
     if request.endpoint != UPLOAD_ENDPOINT:
