@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ MAX_QUANTITY = 10_000_000
 MAX_WEIGHT_GRAMS = 10_000_000
 MAX_DESCRIPTION = 20_000
 ATTRIBUTE_SEPARATOR = ";"
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+LINE_BREAK = re.compile(r"[\r\n]")
 
 COLUMNS = (
     "sku",
@@ -275,11 +278,12 @@ def read_table(content: bytes, max_bytes: int = MAX_BYTES, max_rows: int = MAX_R
         if header is None or not any(cell.strip() for cell in header):
             raise FileRefused("The file is empty: it needs a header row and one row per variant.")
         columns = check_header(header)
+        names = [cell.strip().lower() for cell in header]
         rows = []
         line = reader.line_num + 1
         for record in reader:
             if any(cell.strip() for cell in record):
-                rows.append(raw_row(line, header, record))
+                rows.append(raw_row(line, names, record))
                 if len(rows) > max_rows:
                     raise FileRefused(
                         f"The file has more than {max_rows:,} rows; split it into smaller files."
@@ -335,8 +339,7 @@ def check_header(header: list[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def raw_row(line: int, header: list[str], record: list[str]) -> RawRow:
-    names = [cell.strip().lower() for cell in header]
+def raw_row(line: int, names: list[str], record: list[str]) -> RawRow:
     error = ""
     if len(record) > len(names) and any(cell.strip() for cell in record[len(names) :]):
         error = f"The row has {len(record)} cells but the header names {len(names)} columns."
@@ -399,9 +402,9 @@ def text(column: str, value: str, longest: int, required: bool = False) -> str:
         raise RowRejected(f"{column} is empty.")
     if len(value) > longest:
         raise RowRejected(f"{column} is longer than {longest:,} characters.")
-    if any(ord(character) < 32 and character not in "\t\r\n" for character in value):
+    if CONTROL_CHARACTER.search(value):
         raise RowRejected(f"{column} contains a control character.")
-    if column != "description" and any(character in "\r\n" for character in value):
+    if column != "description" and LINE_BREAK.search(value):
         raise RowRejected(f"{column} contains a line break.")
     return value
 
