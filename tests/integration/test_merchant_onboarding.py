@@ -5,10 +5,13 @@ from __future__ import annotations
 import email
 import email.policy
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Role, User
 from app.merchants import onboarding
@@ -287,3 +290,47 @@ def test_the_demo_store_has_an_application_waiting_for_the_admin(app, database):
         f"applicant customer1@example.com  (applied to open {application.shop_name}: "
         "approve it at /admin/merchants)"
     ) in result.output
+
+
+def race(app, attempts: int, act) -> list[str]:
+    """`attempts` calls of `act(session)` at the same moment, each on its own connection."""
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=attempts)
+    start = threading.Barrier(attempts)
+
+    def attempt(_: int) -> str:
+        with app.app_context(), Session(engine) as session:
+            start.wait()
+            try:
+                act(session)
+            except Refused:
+                return "refused"
+            return "done"
+
+    try:
+        with ThreadPoolExecutor(max_workers=attempts) as pool:
+            return sorted(pool.map(attempt, range(attempts)))
+    finally:
+        engine.dispose()
+
+
+def test_one_application_at_a_time_even_when_sent_at_once(app, postgres):
+    user = make_user(postgres)
+    fields = onboarding.ApplicationFields("Fern", "Ann", "ann@example.com", "Pots.")
+
+    outcomes = race(app, 8, lambda session: onboarding.apply(session, user.id, fields))
+
+    assert outcomes == ["done"] + ["refused"] * 7
+    assert postgres.scalar(sa.select(sa.func.count(MerchantApplication.id))) == 1
+
+
+def test_an_application_approved_twice_at_once_opens_one_shop(app, postgres, outbox):
+    application = an_application(postgres)
+    admin = make_user(postgres, Role.ADMIN)
+
+    outcomes = race(
+        app, 6, lambda session: onboarding.approve_application(session, application.id, admin.id)
+    )
+
+    assert outcomes == ["done"] + ["refused"] * 5
+    assert postgres.scalar(sa.select(sa.func.count(Merchant.id))) == 1
+    assert len(list(outbox.glob("*.eml"))) == 1
