@@ -161,27 +161,27 @@ def _stock_row(row) -> StockRow:
 def _matching(columns: list, merchant_id: int, search: str, state: StockFilter) -> sa.Select:
     """SELECT `columns` of the merchant's variants that pass the filters.
 
-    Products are joined only to search their names (archived ones are otherwise left out by a
-    NOT IN over the merchant's few archived products, so a page can be read from an index on
-    product_variants alone), the stock row only when a stock filter needs it.
+    Products are never joined: archived ones are left out by a NOT IN over the merchant's few
+    archived products, and a name search is an IN over the products whose name matches (each
+    name tested once, not once per variant), so a page can be read from an index on
+    product_variants alone; the stock row is joined only when a stock filter needs it.
     """
+    archived = sa.select(PRODUCTS.c.id).where(
+        PRODUCTS.c.merchant_id == merchant_id, PRODUCTS.c.status == ARCHIVED
+    )
     statement = (
-        sa.select(*columns).select_from(VARIANTS).where(VARIANTS.c.merchant_id == merchant_id)
+        sa.select(*columns)
+        .select_from(VARIANTS)
+        .where(VARIANTS.c.merchant_id == merchant_id, VARIANTS.c.product_id.not_in(archived))
     )
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.join(PRODUCTS, PRODUCTS.c.id == VARIANTS.c.product_id).where(
-            PRODUCTS.c.status != ARCHIVED,
-            sa.or_(
-                VARIANTS.c.sku.ilike(pattern, escape="\\"),
-                PRODUCTS.c.name.ilike(pattern, escape="\\"),
-            ),
+        named = sa.select(PRODUCTS.c.id).where(
+            PRODUCTS.c.merchant_id == merchant_id, PRODUCTS.c.name.ilike(pattern, escape="\\")
         )
-    else:
-        archived = sa.select(PRODUCTS.c.id).where(
-            PRODUCTS.c.merchant_id == merchant_id, PRODUCTS.c.status == ARCHIVED
+        statement = statement.where(
+            sa.or_(VARIANTS.c.sku.ilike(pattern, escape="\\"), VARIANTS.c.product_id.in_(named))
         )
-        statement = statement.where(VARIANTS.c.product_id.not_in(archived))
     if state is StockFilter.ALL:
         return statement
     statement = statement.outerjoin(StockItem, StockItem.variant_id == VARIANTS.c.id)
