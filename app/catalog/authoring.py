@@ -211,9 +211,11 @@ def merchant_products(
     `category_id` takes a top-level category's subcategories too; `stock_state` is one of
     STOCK_FILTERS, over the units for sale summed across the product's variants (low: at or
     under the highest low-stock threshold of its variants). A page past the last shows the last.
+
+    The page's ids are chosen first and only those rows get their stock, price range and
+    variant count; with a stock filter, each matching product's stock is worked out once (a
+    materialized CTE) rather than once per use in the conditions.
     """
-    available = inventory.available_units(Product.id)
-    threshold = inventory.low_stock_threshold(Product.id)
     conditions = [Product.merchant_id == merchant_id]
     if status and status in STATUS_FILTERS:
         conditions.append(Product.status == status)
@@ -223,12 +225,6 @@ def merchant_products(
         conditions.append(
             sa.or_(Product.category_id == category_id, Product.root_category_id == category_id)
         )
-    if stock_state == "out":
-        conditions.append(available <= 0)
-    elif stock_state == "low":
-        conditions.append(sa.and_(available > 0, available <= threshold))
-    elif stock_state == "in_stock":
-        conditions.append(available > threshold)
     term = search.strip()[:SEARCH_MAX]
     if term:
         sku_match = (
@@ -241,8 +237,31 @@ def merchant_products(
             .exists()
         )
         conditions.append(sa.or_(Product.name.icontains(term, autoescape=True), sku_match))
-    total = session.scalar(sa.select(sa.func.count(Product.id)).where(*conditions)) or 0
+    chosen = sa.select(Product.id.label("id")).where(*conditions)
+    if stock_state in STOCK_FILTERS and stock_state:
+        stock = (
+            sa.select(
+                Product.id.label("id"),
+                inventory.available_units(Product.id).label("available"),
+                inventory.low_stock_threshold(Product.id).label("threshold"),
+            )
+            .where(*conditions)
+            .cte("merchant_stock")
+            .prefix_with("MATERIALIZED")
+        )
+        chosen = sa.select(stock.c.id.label("id")).where(
+            _stock_condition(stock_state, stock.c.available, stock.c.threshold)
+        )
+    chosen = chosen.subquery("chosen")
+    total = session.scalar(sa.select(sa.func.count()).select_from(chosen)) or 0
     page = min(max(page, 1), max(1, -(-total // per_page)))
+    page_ids = (
+        sa.select(chosen.c.id)
+        .order_by(chosen.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page_ids")
+    )
     highest = (
         sa.select(sa.func.max(ProductVariant.price_amount))
         .where(ProductVariant.product_id == Product.id)
@@ -264,15 +283,13 @@ def merchant_products(
             Product.currency,
             highest,
             variant_count,
-            available,
-            threshold,
+            inventory.available_units(Product.id),
+            inventory.low_stock_threshold(Product.id),
             Product.updated_at,
         )
+        .join(page_ids, page_ids.c.id == Product.id)
         .join(Category, Category.id == Product.category_id)
-        .where(*conditions)
         .order_by(Product.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     ).all()
     items = [
         ProductRow(
@@ -303,6 +320,18 @@ def merchant_products(
         ) in rows
     ]
     return Page(items, page, per_page, total)
+
+
+def _stock_condition(
+    state: str, available: sa.ColumnElement[int], threshold: sa.ColumnElement[int]
+) -> sa.ColumnElement[bool]:
+    """Products in a stock state, as StockState names them: out (nothing for sale), low (at or
+    under the threshold), in stock (above it)."""
+    if state == "out":
+        return available <= 0
+    if state == "low":
+        return sa.and_(available > 0, available <= threshold)
+    return available > threshold
 
 
 def product_for_merchant(session: Session, merchant_id: int, product_id: int) -> Product:
