@@ -252,6 +252,8 @@ def measure(args: argparse.Namespace) -> int:
             ("re-run, same file (all unchanged)", again, rerun.unchanged_count, "unchanged"),
             ("changed prices and stock (all updated)", updated, update.updated_count, "updated"),
         ]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"\nLoad average at the end (1, 5, 15 min): {load} on {os.cpu_count()} cores.")
     print(f"\n{'run':<42}{'seconds':>9}{'rows/s':>10}  outcome")
     for label, seconds, count, outcome in rows:
         print(f"{label:<42}{seconds:>9.2f}{count / seconds:>10,.0f}  {count:,} {outcome}")
