@@ -431,3 +431,13 @@ def test_stock_falling_to_the_threshold_by_an_import_alerts_once_and_bumps_the_v
     item = database.get(StockItem, variant.id)
     database.refresh(item)
     assert (item.on_hand, item.version, item.low_stock_alerted) == (2, version + 1, True)
+
+
+def test_imported_products_are_found_by_storefront_search_and_drafts_are_not(app, database, shop):
+    run(database, shop, VALID)
+
+    html = app.test_client().get("/search?q=linen").get_data(as_text=True)
+    drafts = app.test_client().get("/search?q=mug").get_data(as_text=True)
+
+    assert "Linen shirt" in html
+    assert "Big mug" not in drafts
