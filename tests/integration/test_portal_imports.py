@@ -223,3 +223,10 @@ def test_another_merchants_import_and_report_are_missing(app, staff, database):
     assert staff.client.get(f"/portal/imports/{record.id}/report.csv").status_code == 404
     own = an_import(database, staff.merchant)
     assert staff.client.get(f"/portal/imports/{own.id}/report.csv").status_code == 200
+
+
+def test_a_body_far_over_the_limit_is_refused_before_it_is_read(staff, database):
+    response = upload(staff.client, b"x" * (4 * import_rules.MAX_BYTES + 256 * 1024), "huge.csv")
+
+    assert response.status_code == 413
+    assert imports_count(database) == 0
