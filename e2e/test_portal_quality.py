@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import Locator, Page, expect
 
 from app.accounts.models import Role
 from app.catalog import importing
-from app.catalog.models import ProductImage
+from app.catalog.models import Category, ProductImage
 from app.database import db
 from app.media.services import store_image
 from app.merchants import onboarding, staff
@@ -20,7 +21,7 @@ from app.merchants.models import Merchant, MerchantMembership
 from e2e.checks import ConsoleErrors, axe_violations, describe_violations, wait_until_settled
 from e2e.portal import CSV_HEADER, sign_in
 from e2e.store import Store, picture
-from tests.support.factories import make_category, make_merchant, make_product
+from tests.support.factories import make_merchant, make_product
 from tests.support.portal import make_user
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +56,7 @@ def audited(live_app: Flask, store: Store) -> Audited:
             ]
         )
         db.session.commit()
-        category = make_category("Audit Lamps")
+        category = db.session.scalar(sa.select(Category).where(Category.name == "Lamps"))
         lamp = make_product(
             merchant=merchant,
             category=category,
@@ -64,6 +65,7 @@ def audited(live_app: Flask, store: Store) -> Audited:
             stock=(4, 1),
             options=({"Colour": "Sand"}, {"Colour": "Forest"}),
             attributes={"Material": "Ceramic"},
+            published=False,
         )
         lamp.variants[0].sku = SKU
         stored = store_image(picture("sage"), media_root=live_app.config["MEDIA_ROOT"])
