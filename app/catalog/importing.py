@@ -516,6 +516,16 @@ def apply_part(
     """Plan and write one part in the session's transaction; the report lines it produced."""
     lock_merchant_imports(session, record.merchant_id)
     catalogue = load_catalogue(session, record.merchant_id, groups)
+    for group in groups:
+        if group.product_id is None:
+            group.product_id = next(
+                (
+                    catalogue.variants_by_sku[row.sku].product_id
+                    for row in group.rows
+                    if row.sku in catalogue.variants_by_sku
+                ),
+                None,
+            )
     writes = PartWrites()
     outcomes: list[Outcome] = []
     now = utcnow()
