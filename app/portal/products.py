@@ -9,7 +9,7 @@ same buttons submit the form and the page comes back whole.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from htmx_flask import request
 
 from app.catalog import authoring
@@ -136,10 +136,8 @@ def form_page(
         if product is not None and "portal.images" in current_app.view_functions
         else None
     )
-    block = "variants" if form.add_variant.data else "attributes"
-    response = render_page_or_block(
-        FORM_TEMPLATE,
-        block,
+    added_row = bool(form.add_variant.data or form.add_attribute.data)
+    context = dict(
         form=form,
         product=product,
         ordered=editor.ordered_variant_ids if editor else frozenset(),
@@ -147,8 +145,14 @@ def form_page(
         variant_problems=(problems or {}).get("variants", []),
         failed=problems is not None,
         images_url=images_url,
-        added_row=form.add_variant.data or form.add_attribute.data,
+        added_row=added_row,
     )
+    if added_row:
+        block = "variants" if form.add_variant.data else "attributes"
+        response = render_page_or_block(FORM_TEMPLATE, block, **context)
+    else:
+        response = Response(render_template(FORM_TEMPLATE, **context))
+        response.vary.add("HX-Request")
     if problems is not None:
         response.status_code = INVALID_SUBMISSION
     return response

@@ -258,9 +258,11 @@ def test_an_edit_saves_fields_and_variants(staff, shirts, database):
     )
 
     page = staff.client.get(url)
+    boosted = staff.client.get(url, headers=HTMX)
     response = staff.client.post(url, data=form)
 
     assert page.status_code == 200 and f'value="{product.variants[0].sku}"' in body(page)
+    assert "<html" in body(boosted)
     assert response.status_code == 303
     product = the_product(database, "Renamed shirt")
     assert [(v.sku, v.price_amount) for v in product.variants] == [
