@@ -1,8 +1,11 @@
 """A short-lived cache of search outcomes in Redis, shared by every worker.
 
-Popular searches repeat; their facet counts and page of ids are kept for a few seconds so a burst
-of the same search costs one database pass. Product cards are always read fresh. Any Redis
-trouble is a cache miss, never an error page.
+Popular searches repeat; their facet counts and page of ids are kept for SEARCH_CACHE_SECONDS
+(default 30; 0 turns the cache off) so a burst of the same search costs one database pass.
+Product cards are always read fresh among visible products: a merchant's unpublished product
+leaves the results at once, while a newly published one (or a price change's effect on the order
+and the price facet) shows within that lifetime. Any Redis trouble is a cache miss, never an
+error page.
 """
 
 from __future__ import annotations
