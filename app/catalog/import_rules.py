@@ -15,17 +15,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from app.catalog import rules as catalog_rules
 from app.catalog.models import ProductStatus
 from app.money import Money, parse_amount
 from app.platform.slugs import slugify
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-OPTION_SLOTS = 3
-MAX_AMOUNT = 99_999_999
+OPTION_SLOTS = catalog_rules.OPTION_AXES
 MAX_QUANTITY = 10_000_000
-MAX_WEIGHT_GRAMS = 10_000_000
-MAX_DESCRIPTION = 20_000
+VARIANT_NAME_MAX = 120
 ATTRIBUTE_SEPARATOR = ";"
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 LINE_BREAK = re.compile(r"[\r\n]")
@@ -86,7 +85,11 @@ COLUMN_DOCS = (
         "Up to three options of "
         "the variant, e.g. Size = M and Colour = Navy. A name needs a value.",
     ),
-    ("price", "yes", "The variant's price as a decimal number, e.g. 19.99 (no currency sign)."),
+    (
+        "price",
+        "yes",
+        "The variant's price as a decimal number above zero, e.g. 19.99 (no currency sign).",
+    ),
     (
         "compare_at_price",
         "no",
@@ -355,10 +358,12 @@ def parse_row(row: RawRow, columns: frozenset[str], currency: str) -> VariantRow
     sku = cells["sku"]
     if not sku:
         raise RowRejected("sku is empty.")
-    text("sku", sku, 64)
+    text("sku", sku, catalog_rules.SKU_MAX)
     if not cells["product_handle"]:
         raise RowRejected("product_handle is empty.")
-    product_name = text("product_name", cells["product_name"], 200, required=True)
+    product_name = text(
+        "product_name", cells["product_name"], catalog_rules.NAME_MAX, required=True
+    )
     category = cells["category"].lower()
     if not category:
         raise RowRejected("category is empty.")
@@ -375,18 +380,20 @@ def parse_row(row: RawRow, columns: frozenset[str], currency: str) -> VariantRow
         handle=slugify(cells["product_handle"]),
         product=ProductFields(
             name=product_name,
-            description=text("description", row.cells.get("description", ""), MAX_DESCRIPTION)
+            description=text(
+                "description", row.cells.get("description", ""), catalog_rules.DESCRIPTION_MAX
+            )
             if "description" in columns
             else None,
             category=category,
             status=status,
             attributes=parse_attributes(cells["attributes"]) if "attributes" in columns else None,
         ),
-        name=text("variant_name", cells["variant_name"], 120) or None,
+        name=text("variant_name", cells["variant_name"], VARIANT_NAME_MAX) or None,
         options=parse_options(cells) if "option1_name" in columns else None,
         price_amount=price,
         compare_at_amount=compare_at,
-        weight_grams=whole_number("weight_grams", cells["weight_grams"], MAX_WEIGHT_GRAMS)
+        weight_grams=whole_number("weight_grams", cells["weight_grams"], catalog_rules.WEIGHT_MAX)
         if "weight_grams" in columns
         else None,
         on_hand=whole_number("stock_on_hand", cells["stock_on_hand"], MAX_QUANTITY),
@@ -420,8 +427,11 @@ def amount(column: str, value: str, currency: str, required: bool = False) -> in
         raise RowRejected(
             f"{column} {value!r} is not a price: write a decimal number such as 19.99."
         ) from None
-    if minor_units > MAX_AMOUNT:
-        raise RowRejected(f"{column} is more than {Money(MAX_AMOUNT, currency).decimal_string()}.")
+    if minor_units > catalog_rules.PRICE_MAX:
+        largest = Money(catalog_rules.PRICE_MAX, currency).decimal_string()
+        raise RowRejected(f"{column} is more than {largest}.")
+    if minor_units == 0:
+        raise RowRejected(f"{column} must be above zero.")
     return minor_units
 
 
@@ -439,8 +449,12 @@ def whole_number(column: str, value: str, largest: int) -> int | None:
 def parse_options(cells: dict[str, str]) -> tuple[tuple[str, str], ...]:
     options = []
     for slot in range(1, OPTION_SLOTS + 1):
-        name = text(f"option{slot}_name", cells[f"option{slot}_name"], 60)
-        value = text(f"option{slot}_value", cells[f"option{slot}_value"], 120)
+        name = text(
+            f"option{slot}_name", cells[f"option{slot}_name"], catalog_rules.OPTION_NAME_MAX
+        )
+        value = text(
+            f"option{slot}_value", cells[f"option{slot}_value"], catalog_rules.OPTION_VALUE_MAX
+        )
         if name and not value:
             raise RowRejected(f"option{slot}_value is empty but option{slot}_name is {name!r}.")
         if value and not name:
@@ -468,11 +482,13 @@ def parse_attributes(value: str) -> tuple[tuple[str, str], ...]:
         name, item = (unescape(piece).strip() for piece in pieces)
         if not name or not item:
             raise RowRejected(f"attributes: {unescape(part).strip()!r} needs a name and a value.")
-        text("attributes", name, 60)
-        text("attributes", item, 200)
+        text("attributes", name, catalog_rules.ATTRIBUTE_NAME_MAX)
+        text("attributes", item, catalog_rules.ATTRIBUTE_VALUE_MAX)
         if name.casefold() in (known.casefold() for known, _ in pairs):
             raise RowRejected(f"attributes: {name!r} is given twice.")
         pairs.append((name, item))
+    if len(pairs) > catalog_rules.MAX_ATTRIBUTES:
+        raise RowRejected(f"attributes: a product has at most {catalog_rules.MAX_ATTRIBUTES}.")
     return tuple(pairs)
 
 

@@ -589,6 +589,12 @@ def plan_group(
     plans = [plan_variant(row, catalogue) for row in rows]
     outcomes += [reject(p.row.line, p.row.sku, p.reason) for p in plans if p.reason]
     plans = [p for p in plans if not p.reason]
+    room = rules.MAX_VARIANTS - len(existing_variants)
+    new_plans = [p for p in plans if p.existing is None]
+    for plan in new_plans[max(room, 0) :]:
+        plan.reason = f"A product has at most {rules.MAX_VARIANTS} variants."
+        outcomes.append(reject(plan.row.line, plan.row.sku, plan.reason))
+    plans = [p for p in plans if not p.reason]
     if not plans:
         return outcomes
     planned = {p.existing.id: p for p in plans if p.existing is not None}

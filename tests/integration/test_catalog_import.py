@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.catalog import exporting, importing
 from app.catalog import import_rules as format_rules
+from app.catalog import rules as catalog_rules
 from app.catalog.models import (
     CatalogImport,
     CatalogImportRow,
@@ -441,3 +442,15 @@ def test_imported_products_are_found_by_storefront_search_and_drafts_are_not(app
 
     assert "Linen shirt" in html
     assert "Big mug" not in drafts
+
+
+def test_variants_past_the_editors_limit_are_rejected(database, shop, monkeypatch):
+    monkeypatch.setattr(catalog_rules, "MAX_VARIANTS", 2)
+    run(database, shop, VALID)
+    more = csv_bytes("SH-L,linen-shirt,Linen shirt,,shirts,,Size,L,33,,200,1,,")
+
+    record = run(database, shop, more)
+
+    assert outcomes(database, record) == {
+        2: ("SH-L", "rejected", "A product has at most 2 variants.")
+    }
