@@ -454,3 +454,26 @@ def test_variants_past_the_editors_limit_are_rejected(database, shop, monkeypatc
     assert outcomes(database, record) == {
         2: ("SH-L", "rejected", "A product has at most 2 variants.")
     }
+
+
+def test_an_unexpected_error_fails_the_import_with_a_message_and_keeps_saved_parts(
+    database, shop, monkeypatch
+):
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    real_apply = importing.apply_part
+    parts_done = []
+
+    def apply_part(session, record, groups, currency):
+        if parts_done:
+            raise RuntimeError("database went away")
+        parts_done.append(groups)
+        return real_apply(session, record, groups, currency)
+
+    monkeypatch.setattr(importing, "apply_part", apply_part)
+
+    record = run(database, shop, VALID)
+
+    assert record.status == "failed"
+    assert record.error.startswith("The import stopped after 2 rows because of an error on our")
+    assert set(merchant_variants(database, shop)) == {"SH-S", "SH-M"}
+    assert record.finished_at is not None
