@@ -60,7 +60,7 @@ log = logging.getLogger("marketplace.imports")
 
 CHUNK_ROWS = 500
 QUERY_CHUNK = 1000
-NEW_VARIANT_THRESHOLD = 5
+NEW_VARIANT_THRESHOLD = StockItem.__table__.c.low_stock_threshold.default.arg
 ATTEMPTS_PER_PART = 3
 RECENT_IMPORTS = 10
 
