@@ -83,8 +83,8 @@ def test_merchant_journey_with_javascript(page: Page, live_app: Flask, owner: st
         "Size",
         [("QK-MUG-S", "Small", "18.50"), ("QK-MUG-L", "Large", "22.00")],
     )
-    expect(page.get_by_role("status").or_(page.locator(".flash-success"))).to_contain_text(
-        "saved as a draft"
+    expect(page.get_by_role("status")).to_have_text(
+        "Product saved as a draft: publish it when it is ready."
     )
     expect(page.get_by_label("SKU of variant 2")).to_have_value("QK-MUG-L")
     expect(page.get_by_label("Price of variant 2", exact=True)).to_have_value("22.00")
