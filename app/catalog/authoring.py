@@ -203,8 +203,9 @@ def merchant_products(
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Page[ProductRow]:
-    """A page of the merchant's products, newest first, in two statements (the count, then the
-    page) however many products the merchant has.
+    """A page of the merchant's products, newest first, in one statement however many products
+    the merchant has (the page carries the count; a page past the last costs a count and the
+    last page).
 
     `search` matches a product's name or any of its SKUs (case-insensitive, anywhere in them);
     `status` is one of STATUS_FILTERS (empty: draft and published, archived ones left out);
@@ -213,8 +214,8 @@ def merchant_products(
     under the highest low-stock threshold of its variants). A page past the last shows the last.
 
     The page's ids are chosen first and only those rows get their stock, price range and
-    variant count; with a stock filter, each matching product's stock is worked out once (a
-    materialized CTE) rather than once per use in the conditions.
+    variant count (see `_product_rows`); with a stock filter, each matching product's stock is
+    worked out once (a materialized CTE) rather than once per use in the conditions.
     """
     conditions = [Product.merchant_id == merchant_id]
     if status and status in STATUS_FILTERS:
@@ -253,44 +254,16 @@ def merchant_products(
             _stock_condition(stock_state, stock.c.available, stock.c.threshold)
         )
     chosen = chosen.subquery("chosen")
-    total = session.scalar(sa.select(sa.func.count()).select_from(chosen)) or 0
-    page = min(max(page, 1), max(1, -(-total // per_page)))
-    page_ids = (
-        sa.select(chosen.c.id)
-        .order_by(chosen.c.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-        .subquery("page_ids")
-    )
-    highest = (
-        sa.select(sa.func.max(ProductVariant.price_amount))
-        .where(ProductVariant.product_id == Product.id)
-        .scalar_subquery()
-    )
-    variant_count = (
-        sa.select(sa.func.count(ProductVariant.id))
-        .where(ProductVariant.product_id == Product.id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        sa.select(
-            Product.id,
-            Product.name,
-            Product.slug,
-            Product.status,
-            Category.name,
-            Product.price_amount,
-            Product.currency,
-            highest,
-            variant_count,
-            inventory.available_units(Product.id),
-            inventory.low_stock_threshold(Product.id),
-            Product.updated_at,
-        )
-        .join(page_ids, page_ids.c.id == Product.id)
-        .join(Category, Category.id == Product.category_id)
-        .order_by(Product.id.desc())
-    ).all()
+    page = max(page, 1)
+    rows = _product_rows(session, chosen, page, per_page)
+    if rows:
+        total = rows[0][-1]
+    else:
+        total = session.scalar(sa.select(sa.func.count()).select_from(chosen)) or 0
+        last = max(1, -(-total // per_page))
+        if page > last:
+            page = last
+            rows = _product_rows(session, chosen, page, per_page)
     items = [
         ProductRow(
             id=product_id,
@@ -317,9 +290,53 @@ def merchant_products(
             units,
             limit,
             updated_at,
+            _total,
         ) in rows
     ]
     return Page(items, page, per_page, total)
+
+
+def _product_rows(session: Session, chosen: sa.Subquery, page: int, per_page: int) -> list[sa.Row]:
+    """One page of the list's rows, the number of chosen products as their last column (one
+    pass over the merchant's products counts them and picks the page's ids); stock, price range
+    and variant count are worked out for the page's rows only."""
+    page_ids = (
+        sa.select(chosen.c.id, sa.func.count().over().label("total"))
+        .order_by(chosen.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("page_ids")
+    )
+    highest = (
+        sa.select(sa.func.max(ProductVariant.price_amount))
+        .where(ProductVariant.product_id == Product.id)
+        .scalar_subquery()
+    )
+    variant_count = (
+        sa.select(sa.func.count(ProductVariant.id))
+        .where(ProductVariant.product_id == Product.id)
+        .scalar_subquery()
+    )
+    return session.execute(
+        sa.select(
+            Product.id,
+            Product.name,
+            Product.slug,
+            Product.status,
+            Category.name,
+            Product.price_amount,
+            Product.currency,
+            highest,
+            variant_count,
+            inventory.available_units(Product.id),
+            inventory.low_stock_threshold(Product.id),
+            Product.updated_at,
+            page_ids.c.total,
+        )
+        .join(page_ids, page_ids.c.id == Product.id)
+        .join(Category, Category.id == Product.category_id)
+        .order_by(Product.id.desc())
+    ).all()
 
 
 def _stock_condition(

@@ -341,8 +341,18 @@ def test_the_list_pages_and_a_page_past_the_last_shows_the_last(database, shirts
     assert (names(past), past.page) == (["Shirt 0"], 3)
 
 
-@pytest.mark.parametrize("filters", [{}, {"search": "shirt", "stock_state": "low"}])
-def test_the_list_costs_two_statements_however_many_products(database, shirts, filters):
+@pytest.mark.parametrize(
+    ("filters", "rows", "statements"),
+    [
+        ({}, 50, 1),
+        ({"search": "shirt", "stock_state": "in_stock"}, 50, 1),
+        ({"search": "shirt", "stock_state": "low"}, 0, 2),
+    ],
+    ids=["page", "filtered page", "nothing found: the count is asked"],
+)
+def test_the_list_costs_the_same_statements_however_many_products(
+    database, shirts, filters, rows, statements
+):
     merchant = make_merchant()
     for number in range(60):
         make_product(merchant=merchant, category=shirts, name=f"Shirt {number}", prices=(100, 200))
@@ -352,5 +362,5 @@ def test_the_list_costs_two_statements_however_many_products(database, shirts, f
     with count_queries(db.engine) as queries:
         page = authoring.merchant_products(database, merchant_id, per_page=50, **filters)
 
-    assert queries.count == 2, queries
-    assert len(page.items) == (50 if not filters else 0)
+    assert queries.count == statements, queries
+    assert (len(page.items), page.total) == (rows, 60 if rows else 0)
