@@ -41,6 +41,7 @@ class Audited:
     product_id: int
     variant_id: int
     import_id: int
+    waiting_import_id: int
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +91,10 @@ def audited(live_app: Flask, store: Store) -> Audited:
         )
         db.session.commit()
         importing.run_import(db.session, record.id, currency=live_app.config["DEFAULT_CURRENCY"])
+        waiting = importing.start_import(
+            db.session, merchant.id, owner.id, "waiting.csv", "\n".join(rows[:2]).encode()
+        )
+        db.session.commit()
         staff.invite_staff(
             db.session,
             db.session.get(Merchant, merchant.id),
@@ -120,6 +125,7 @@ def audited(live_app: Flask, store: Store) -> Audited:
             product_id=lamp.id,
             variant_id=lamp.variants[0].id,
             import_id=record.id,
+            waiting_import_id=waiting.id,
         )
 
 
@@ -212,6 +218,13 @@ VISITS: dict[str, tuple[str, Callable[[Page, Audited], None]]] = {
         open_at(
             lambda a: f"/portal/imports/{a.import_id}",
             lambda page: page.get_by_role("table", name="Rejected rows"),
+        ),
+    ),
+    "import detail, waiting to run": (
+        "owner",
+        open_at(
+            lambda a: f"/portal/imports/{a.waiting_import_id}",
+            lambda page: page.get_by_text("(waiting to start)"),
         ),
     ),
     "staff": (
