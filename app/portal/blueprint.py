@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, current_app, g, request, url_for
 
 from app.portal.guards import current_merchant, is_owner, read_only_reason, require_staff
 
@@ -20,7 +20,10 @@ NAVIGATION = (
 
 @bp.context_processor
 def portal_context() -> dict:
-    """The merchant, the navigation (the areas this member may open) and the read-only notice."""
+    """The merchant, the navigation (the areas this member may open) and the read-only notice;
+    nothing for a request the guard refused (its error page uses the storefront's base)."""
+    if "portal_merchant" not in g:
+        return {}
     merchant = current_merchant()
     owner = is_owner()
     entries = [
