@@ -122,7 +122,15 @@ class ProductVariant(db.Model):
     """A buyable version of a product (a size, a colour), with its own SKU and price."""
 
     __tablename__ = "product_variants"
-    __table_args__ = (sa.UniqueConstraint("merchant_id", "sku"),)
+    __table_args__ = (
+        sa.UniqueConstraint("merchant_id", "sku"),
+        sa.Index(
+            "ix_product_variants_merchant_sku_page",
+            "merchant_id",
+            "sku",
+            postgresql_include=["id", "product_id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(

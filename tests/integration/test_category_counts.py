@@ -214,15 +214,57 @@ def test_autogenerate_sees_the_model_and_the_table_alike(database):
     assert [diff for diff in differences if "category_counts" in repr(diff)] == []
 
 
+def merchant_of_revision_0004() -> int:
+    """An active merchant written with the columns `merchants` had at revision 0004 (the
+    model has more now)."""
+    merchants = sa.table(
+        "merchants",
+        *(sa.column(name) for name in ("name", "slug", "description")),
+        sa.column("contact_email"),
+        sa.column("status"),
+        sa.column("created_at"),
+    )
+    return db.session.execute(
+        sa.insert(merchants)
+        .values(
+            name="Old Shop",
+            slug="old-shop",
+            description="",
+            contact_email="",
+            status=MerchantStatus.ACTIVE.value,
+            created_at=sa.func.now(),
+        )
+        .returning(sa.literal_column("id"))
+    ).scalar_one()
+
+
+def add_product_row(merchant_id: int, category: Category, published: bool = True) -> None:
+    """A product row alone (the `products` table is the same at every revision from 0004 on);
+    the counts read nothing else."""
+    name = f"Old product {db.session.scalar(sa.select(sa.func.count(Product.id))) + 1}"
+    db.session.add(
+        Product(
+            merchant_id=merchant_id,
+            category_id=category.id,
+            root_category_id=category.parent_id or category.id,
+            name=name,
+            slug=name.lower().replace(" ", "-"),
+            status=ProductStatus.PUBLISHED if published else ProductStatus.DRAFT,
+        )
+    )
+    db.session.flush()
+
+
 def test_the_migration_fills_the_counts_and_goes_down_and_up_again(scratch_app):
     directory = str(scratch_app.config["MIGRATIONS_DIR"])
     with scratch_app.app_context():
         upgrade(directory=directory, revision="0004")
         home = make_category("Home")
         lamps = make_category("Lamps", parent=home)
-        make_product(category=lamps)
-        make_product(category=home)
-        make_product(category=lamps, published=False)
+        merchant_id = merchant_of_revision_0004()
+        add_product_row(merchant_id, lamps)
+        add_product_row(merchant_id, home)
+        add_product_row(merchant_id, lamps, published=False)
         db.session.commit()
 
         upgrade(directory=directory, revision="0005")
@@ -231,7 +273,8 @@ def test_the_migration_fills_the_counts_and_goes_down_and_up_again(scratch_app):
         downgrade(directory=directory, revision="0004")
         tables_down = sa.inspect(db.engine).get_table_names()
         upgrade(directory=directory, revision="0005")
-        make_product(category=lamps)
+        add_product_row(merchant_id, lamps)
+        db.session.commit()
         redone = (shown_count(home), shown_count(lamps))
         db.session.remove()
         db.engine.dispose()
