@@ -16,6 +16,7 @@ from app.database import db
 from app.merchants import staff
 from app.merchants.models import StaffInvite
 from e2e.checks import axe_violations, describe_violations
+from e2e.portal import sign_in
 from tests.support.portal import PASSWORD, make_user
 
 pytestmark = pytest.mark.e2e
@@ -32,14 +33,6 @@ def people(live_app: Flask, store) -> dict[str, str]:
             "admin": make_user(db.session, Role.ADMIN, email="onboarding-admin@example.com").email,
             "colleague": make_user(db.session, email="onboarding-colleague@example.com").email,
         }
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Log in")
 
 
 def assert_accessible(page: Page) -> None:

@@ -15,10 +15,11 @@ from app.database import db, utcnow
 from app.merchants.models import MerchantMembership
 from app.orders import services as orders
 from e2e.checks import ConsoleErrors, axe_violations, describe_violations, wait_until_settled
+from e2e.portal import sign_in
 from e2e.store import Store
 from tests.support.buying import new_order
 from tests.support.factories import make_merchant, make_product
-from tests.support.portal import PASSWORD, make_user
+from tests.support.portal import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -49,14 +50,6 @@ def staff_email(live_app: Flask, store: Store) -> str:
         db.session.add(MerchantMembership(user_id=user.id, merchant_id=merchant.id, is_owner=True))
         db.session.commit()
         return user.email
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Log in")
 
 
 def test_the_chart_is_drawn_and_the_period_swaps_in_place(page: Page, staff_email: str):

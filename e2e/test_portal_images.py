@@ -15,9 +15,10 @@ from app.accounts.models import Role
 from app.database import db
 from app.merchants.models import MerchantMembership
 from e2e.checks import ConsoleErrors, axe_violations, describe_violations, wait_until_settled
+from e2e.portal import sign_in
 from e2e.store import Store
 from tests.support.factories import make_merchant, make_product
-from tests.support.portal import PASSWORD, make_user
+from tests.support.portal import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +44,6 @@ def shop(live_app: Flask, store: Store) -> dict:
         db.session.add(MerchantMembership(user_id=user.id, merchant_id=merchant.id, is_owner=True))
         db.session.commit()
         return {"email": user.email, "kettle": first.id, "teapot": second.id}
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Log in")
 
 
 def upload(page: Page, name: str, colour: tuple[int, int, int]) -> None:

@@ -16,9 +16,10 @@ from app.accounts.models import Role
 from app.database import db
 from app.merchants.models import MerchantMembership
 from e2e.checks import ConsoleErrors, axe_violations, describe_violations, wait_until_settled
+from e2e.portal import sign_in
 from e2e.store import Store
 from tests.support.factories import make_category, make_merchant
-from tests.support.portal import PASSWORD, make_user
+from tests.support.portal import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -56,14 +57,6 @@ def catalogue(prefix: str, rows: int = ROWS) -> bytes:
         )
     writer.writerow([f"{prefix}-bad", f"{prefix}-bad", "Bad <candle>", "nowhere", "1", ""])
     return buffer.getvalue().encode()
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Log in")
 
 
 def upload(page: Page, content: bytes, name: str) -> None:

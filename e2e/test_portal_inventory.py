@@ -15,9 +15,10 @@ from app.database import db, utcnow
 from app.inventory import services as inventory
 from app.merchants.models import MerchantMembership
 from e2e.checks import ConsoleErrors, axe_violations, describe_violations, wait_until_settled
+from e2e.portal import sign_in
 from e2e.store import Store
 from tests.support.factories import make_merchant, make_product
-from tests.support.portal import PASSWORD, make_user
+from tests.support.portal import make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -37,14 +38,6 @@ def shop(live_app: Flask, store: Store) -> dict:
             "lamp": (lamp.variants[0].id, lamp.variants[0].sku),
             "shade": (shade.variants[0].id, shade.variants[0].sku),
         }
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/account/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", level=1)).not_to_have_text("Log in")
 
 
 def sell(live_app: Flask, variant_id: int, quantity: int, reference: str) -> None:

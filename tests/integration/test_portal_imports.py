@@ -10,12 +10,11 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Role
 from app.catalog import import_rules
 from app.catalog.models import CatalogImport, ImportStatus, Product
-from app.merchants.models import Merchant, MerchantMembership
+from app.merchants.models import Merchant
 from tests.support.factories import make_category, make_merchant, make_product
-from tests.support.portal import PASSWORD, Staff, make_user
+from tests.support.portal import Staff, make_staff
 
 HTMX = {"HX-Request": "true"}
 VALID = (
@@ -26,22 +25,11 @@ VALID = (
 )
 
 
-def sign_in_staff(app, database, merchant: Merchant) -> Staff:
-    """An owner of `merchant`, signed in (the sign-in answers 303)."""
-    user = make_user(database, Role.MERCHANT)
-    database.add(MerchantMembership(user_id=user.id, merchant_id=merchant.id, is_owner=True))
-    database.commit()
-    client = app.test_client()
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.get_data(as_text=True)
-    return Staff(user=user, merchant=merchant, client=client)
-
-
 @pytest.fixture()
 def staff(app, database) -> Staff:
     make_category("Mugs")
     database.commit()
-    return sign_in_staff(app, database, make_merchant())
+    return make_staff(app, database, make_merchant())
 
 
 def upload(client, content: bytes, filename: str = "catalogue.csv"):

@@ -8,15 +8,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Role
 from app.database import db, utcnow
 from app.inventory import merchant_stock, services
 from app.inventory.merchant_stock import StaleStock, StockFilter, StockNotFound, StockRefused
 from app.inventory.models import StockItem, StockLedgerEntry, StockReason
-from app.merchants.models import MerchantMembership
 from tests.support.buying import stock
 from tests.support.factories import make_merchant, make_product
-from tests.support.portal import PASSWORD, Staff, make_user
+from tests.support.portal import Staff, make_staff
 from tests.support.queries import count_queries
 
 HTMX = {"HX-Request": "true"}
@@ -24,15 +22,8 @@ HTMX = {"HX-Request": "true"}
 
 @pytest.fixture()
 def staff(app, database) -> Staff:
-    """An owner of a new merchant, signed in (the sign-in answers 303, see Staff)."""
-    merchant = make_merchant()
-    user = make_user(database, Role.MERCHANT)
-    database.add(MerchantMembership(user_id=user.id, merchant_id=merchant.id, is_owner=True))
-    database.commit()
-    client = app.test_client()
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.get_data(as_text=True)
-    return Staff(user=user, merchant=merchant, client=client)
+    """An owner of a new merchant, signed in."""
+    return make_staff(app, database)
 
 
 def variant_of(product, index: int = 0) -> int:

@@ -9,13 +9,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import Role
 from app.catalog.models import Product, ProductStatus, ProductVariant
 from app.database import db
-from app.merchants.models import Merchant, MerchantMembership
 from app.platform import cache
-from tests.support.factories import make_category, make_merchant, make_product
-from tests.support.portal import PASSWORD, Staff, make_user
+from tests.support.factories import make_category, make_product
+from tests.support.portal import Staff, make_staff
 from tests.support.queries import count_queries
 
 HTMX = {"HX-Request": "true"}
@@ -23,21 +21,9 @@ HOSTILE = '<script>alert(1)</script> & "q"'
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;q&#34;"
 
 
-def staff_of(app, database, merchant: Merchant | None = None) -> Staff:
-    """An owner of `merchant` (a new active one if none), signed in (the sign-in answers 303)."""
-    merchant = merchant or make_merchant()
-    user = make_user(database, Role.MERCHANT)
-    database.add(MerchantMembership(user_id=user.id, merchant_id=merchant.id, is_owner=True))
-    database.commit()
-    client = app.test_client()
-    response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert response.status_code in (302, 303), response.get_data(as_text=True)
-    return Staff(user=user, merchant=merchant, client=client)
-
-
 @pytest.fixture()
 def staff(app, database) -> Staff:
-    return staff_of(app, database)
+    return make_staff(app, database)
 
 
 @pytest.fixture()
@@ -151,8 +137,8 @@ def list_queries(staff: Staff, products: int, shirts) -> int:
 
 
 def test_the_list_page_costs_the_same_queries_for_60_products_as_for_6(app, database, shirts):
-    few = list_queries(staff_of(app, database), 6, shirts)
-    many = list_queries(staff_of(app, database), 60, shirts)
+    few = list_queries(make_staff(app, database), 6, shirts)
+    many = list_queries(make_staff(app, database), 60, shirts)
 
     assert few == many
 
@@ -213,7 +199,7 @@ def test_a_sku_clash_within_the_merchant_is_refused_next_to_the_field(staff, shi
 def test_the_same_sku_at_two_merchants_is_allowed(app, database, shirts):
     make_product(category=shirts, name="Their shirt")
     taken = database.scalar(sa.select(ProductVariant.sku))
-    staff = staff_of(app, database)
+    staff = make_staff(app, database)
 
     response = staff.client.post(
         "/portal/products/new", data=new_product_form(shirts.id, **{"variants-0-sku": taken})
