@@ -48,9 +48,9 @@ class Process:
     def output(self) -> str:
         return self.log.read_text()
 
-    def running_until(self, check, what: str) -> None:
+    def running_until(self, check, what: str, deadline_seconds: float = 60) -> None:
         """Wait for `check()`, failing at once if the process exits meanwhile."""
-        wait_for(lambda: self.popen.poll() is not None or check(), what)
+        wait_for(lambda: self.popen.poll() is not None or check(), what, deadline_seconds)
         assert self.popen.poll() is None, f"{self.log.name} exited:\n{self.output()[-3000:]}"
 
     def terminate(self) -> int:
@@ -134,10 +134,11 @@ def test_worker_and_scheduler_carry_on_after_redis_crashes(app, database, handed
         queue(server).enqueue("jobs.delivery.deliver_events", [event.id])
         worker.running_until(lambda: delivered(database, event.id), "the event's delivery")
         restarted = redis.Redis.from_url(server.url)
-        for name, _ in PERIODIC_JOBS:
+        for name, every_seconds in PERIODIC_JOBS:
             scheduler.running_until(
                 lambda name=name: restarted.exists(Job.key_for(scheduled_job_id(name))),
                 f"the scheduler to queue {name} again",
+                deadline_seconds=2 * every_seconds + 60,
             )
         assert [process.terminate() for process in processes] == [0, 0]
 
