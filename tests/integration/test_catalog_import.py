@@ -24,9 +24,8 @@ from app.catalog.models import (
 from app.inventory.models import StockItem, StockLedgerEntry
 from app.merchants.models import Merchant
 from app.platform.models import OutboxEvent
-from tests.integration.test_portal_imports import sign_in_staff
 from tests.support.factories import make_category, make_merchant, make_product
-from tests.support.portal import make_user
+from tests.support.portal import make_staff, make_user
 
 HEADER = (
     "sku,product_handle,product_name,description,category,status,option1_name,option1_value,"
@@ -396,7 +395,7 @@ def test_attribute_and_option_rows_follow_the_file(database, shop):
 
 
 def test_hostile_values_are_escaped_in_the_report_page(app, database, shop):
-    staff = sign_in_staff(app, database, shop)
+    staff = make_staff(app, database, shop)
     content = csv_bytes(
         '<b>&"x"</b>,evil,<script>alert(1)</script> & "quotes",,mugs,'
         "<script>alert(2)</script>,,,1,,,,,",
